@@ -1,0 +1,69 @@
+"""The command line: a thin layer that parses arguments and maps results to exit codes.
+
+Each command is a function ``run(args, streams) -> int`` in its own module, imported only
+when chosen, so ``--help`` and ``--version`` never load Checkov or regorus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from engine import __version__
+
+# command name -> module under engine.cli
+COMMANDS = {"scan": "engine.cli.scan"}
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors go through our stream and exit with 2 like every other."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gitops-compliance",
+        description="Check Terraform, Helm and Kubernetes in a Git repository against Rego "
+                    "and Checkov policies; block non-compliant merges; render audit reports.",
+        epilog="Exit codes: 0 compliant, 1 findings at or above --fail-on, 2 usage/config/"
+               "policy error, 3 scan incomplete (parse, render or engine error).",
+    )
+    parser.add_argument("--version", action="version",
+                        version=f"gitops-compliance {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    from engine.cli import scan_args
+
+    scan_args.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        # argparse writes --help/--version to sys.stdout and errors to sys.stderr.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help(out)
+        return EXIT_USAGE
+    module = importlib.import_module(COMMANDS[args.command])
+    code: int = module.run(args, out, err)
+    return code
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""``gitops-compliance scan``: resolve the scope and config, run the pipeline, write outputs."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from engine.config import Config, ConfigError, find_config, load_config
+from engine.model import ScanResult, Severity
+from engine.report import RenderOptions, get_renderer
+from engine.report.writer import OutputError, write_atomic
+from engine.source.worktree import find_root, worktree_snapshot
+
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    format: str
+    file: Path | None  # None: standard output
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_outputs(specs: list[str]) -> list[OutputSpec]:
+    from engine.report import REPORTERS
+
+    outputs = []
+    for spec in specs or ["text"]:
+        name, _, file = spec.partition("=")
+        if name not in REPORTERS:
+            raise UsageError(f"-o {spec}: unknown format {name!r} "
+                             f"(known: {', '.join(sorted(REPORTERS))})")
+        if "=" in spec and not file:
+            raise UsageError(f"-o {spec}: missing file name after '='")
+        outputs.append(OutputSpec(name, Path(file) if file else None))
+    if sum(1 for o in outputs if o.file is None) > 1:
+        raise UsageError("only one -o format can go to standard output; give the others =FILE")
+    return outputs
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        outputs = parse_outputs(args.output)
+        root, scope, in_git = _resolve_scope(args.paths)
+        config = _load_config(args.config, Path(args.paths[0]), root)
+    except (UsageError, ConfigError) as exc:
+        err.write(f"gitops-compliance: error: {exc}\n")
+        return EXIT_USAGE
+
+    fail_on_text = args.fail_on or config.fail_on
+    fail_on = None if fail_on_text == "none" else Severity(fail_on_text)
+
+    # Heavy imports start here, after every cheap check has passed.
+    from engine.evaluate.rego import EngineMismatchError, PolicyLoadError, load_policy_set
+    from engine.evaluate.rego.engine_check import check_engine
+    from engine.pipeline import ScanRequest, policy_dirs, run_scan
+
+    try:
+        check_engine()
+        policies = load_policy_set(policy_dirs(config, [Path(p) for p in args.policies]))
+    except (PolicyLoadError, EngineMismatchError) as exc:
+        err.write(f"gitops-compliance: error: {exc}\n")
+        return EXIT_USAGE
+
+    snapshot = worktree_snapshot(root, in_git)
+    request = ScanRequest(snapshot=snapshot, scope=scope, config=config,
+                          use_checkov=not args.no_checkov, fail_on=fail_on)
+    result = run_scan(request, policies)
+    return _write_outputs(result, outputs, out, err)
+
+
+def _resolve_scope(paths: list[str]) -> tuple[Path, tuple[str, ...], bool]:
+    resolved = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"{raw}: no such file or directory")
+        resolved.append(path.resolve())
+    root, in_git = find_root(resolved[0])
+    scope = []
+    for raw, path in zip(paths, resolved, strict=True):
+        if path != root and root not in path.parents:
+            raise UsageError(f"{raw}: outside the scan root {root} (scan one repository at a time)")
+        relative = path.relative_to(root).as_posix()
+        scope.append("" if relative == "." else relative)
+    return root, tuple(scope), in_git
+
+
+def _load_config(explicit: str | None, first: Path, root: Path) -> Config:
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"--config {explicit}: no such file")
+        return load_config(path)
+    return load_config(find_config(first.resolve(), root))
+
+
+def _write_outputs(result: ScanResult, outputs: list[OutputSpec], out: TextIO,
+                   err: TextIO) -> int:
+    code = result.verdict.exit_code
+    for output in outputs:
+        to_terminal = output.file is None and out.isatty()
+        text = get_renderer(output.format)(result, RenderOptions(color=to_terminal))
+        if output.file is None:
+            out.write(text)
+            out.flush()
+            continue
+        try:
+            write_atomic(output.file, text)
+        except OutputError as exc:
+            err.write(f"gitops-compliance: error: {exc}\n")
+            code = _worst(code, EXIT_INCOMPLETE)
+    return code
+
+
+def _worst(a: int, b: int) -> int:
+    """Exit-code precedence 2 > 3 > 1 > 0 (DESIGN.md §4)."""
+    order = {0: 0, 1: 1, 3: 2, 2: 3}
+    return a if order.get(a, 4) >= order.get(b, 4) else b

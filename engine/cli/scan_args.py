@@ -1,0 +1,31 @@
+"""Arguments of ``gitops-compliance scan`` (kept apart from the command so that building
+the parser for ``--help`` imports nothing heavy)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from engine.config import FAIL_ON_CHOICES
+
+
+def add_parser(sub: Any) -> None:
+    scan: argparse.ArgumentParser = sub.add_parser(
+        "scan", help="scan paths and gate on the findings",
+        description="Scan Terraform modules, plan JSON and Kubernetes manifests under PATH "
+                    "(default: the current directory) with the Rego and Checkov policies.",
+    )
+    scan.add_argument("paths", nargs="*", metavar="PATH", default=["."],
+                      help="files or folders to scan (default: .)")
+    scan.add_argument("-o", "--output", action="append", default=[], metavar="FORMAT[=FILE]",
+                      help="output format, optionally to a file; repeatable "
+                           "(formats: text, json; default: text on stdout)")
+    scan.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default=None,
+                      help="lowest severity that blocks (default: config, else high); "
+                           "'none' reports without blocking")
+    scan.add_argument("--config", metavar="FILE",
+                      help="config file (default: the nearest .gitops-compliance.yaml)")
+    scan.add_argument("--policies", action="append", default=[], metavar="DIR",
+                      help="extra Rego policy directory; repeatable")
+    scan.add_argument("--no-checkov", action="store_true",
+                      help="run only the Rego policies")

@@ -1,0 +1,234 @@
+"""The neutral data that flows between pipeline stages (DESIGN.md §3, §5).
+
+Everything here is a frozen dataclass or an enum: stages hand these values on and never
+mutate them. No stage-specific logic and no output formatting lives here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe; used for thresholds and ordering."""
+        return _SEVERITY_RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            allowed = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {allowed})") from None
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 5,
+    Severity.HIGH: 4,
+    Severity.MEDIUM: 3,
+    Severity.LOW: 2,
+    Severity.INFO: 1,
+}
+
+
+class Status(str, Enum):
+    FAILED = "failed"
+    PASSED = "passed"
+    WAIVED = "waived"
+    ERROR = "error"
+
+
+class Engine(str, Enum):
+    REGO = "rego"
+    CHECKOV = "checkov"
+    GITOPS = "gitops-compliance"  # findings raised by the pipeline itself (errors, suppressions)
+
+
+class UnitKind(str, Enum):
+    TERRAFORM = "terraform"
+    TERRAFORM_PLAN = "terraform-plan"
+    KUBERNETES = "kubernetes"
+    HELM = "helm"
+    KUSTOMIZE = "kustomize"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One evaluation unit (DESIGN.md §3): a Terraform module directory, a plan file, a Helm
+    chart with one values set, or the Kubernetes objects of the scope.
+
+    ``identity`` is what fingerprints use: the module path relative to the scan root, the plan
+    file, ``chart:<path>@<values set>`` or ``kubernetes``. ``files`` are relative to the scan
+    root, sorted, POSIX separators.
+    """
+
+    kind: UnitKind
+    identity: str
+    directory: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A normalized resource as policies see it (DESIGN.md §5; docs/input-contract.md).
+
+    ``config`` is plain JSON data. A value that could not be resolved statically is
+    ``{"$unknown": "<expression text>"}``; secret values are already replaced by
+    ``{"$redacted": true}`` (see engine/load/redact.py).
+    """
+
+    address: str
+    kind: str  # "terraform" | "kubernetes"
+    type: str
+    name: str
+    file: str
+    line: int
+    config: Mapping[str, Any]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_input(self) -> dict[str, Any]:
+        """The JSON object placed in ``input.resources`` (contract version in schemas/)."""
+        return {
+            "address": self.address,
+            "kind": self.kind,
+            "type": self.type,
+            "name": self.name,
+            "file": self.file,
+            "line": self.line,
+            "config": self.config,
+            **self.extra,
+        }
+
+
+@dataclass(frozen=True)
+class ScanError:
+    """A problem that made the scan incomplete (exit 3) or invalid (exit 2).
+
+    ``file`` is relative to the scan root (empty when not tied to a file); ``line`` is 0 when
+    unknown. The message never contains a secret value.
+    """
+
+    code: str  # e.g. "parse-error", "not-rendered", "engine-error", "policy-error"
+    message: str
+    file: str = ""
+    line: int = 0
+    unit: str = ""
+    invalid: bool = False  # True: configuration/policy problem (exit 2), not incompleteness
+
+
+@dataclass(frozen=True)
+class PolicyMeta:
+    """Declarative metadata of one policy, whichever engine runs it (DESIGN.md §6)."""
+
+    id: str
+    title: str
+    severity: Severity
+    family: str
+    engine: Engine
+    controls: tuple[str, ...] = ()
+    catalog: tuple[str, ...] = ()
+    applies_to: tuple[str, ...] = ()
+    remediation: str = ""
+    description: str = ""
+    source: str = ""  # file the policy was loaded from (relative where possible)
+
+
+@dataclass(frozen=True)
+class Finding:
+    policy_id: str
+    title: str
+    severity: Severity
+    family: str
+    engine: Engine
+    status: Status
+    resource: str
+    file: str
+    line: int
+    message: str
+    unit: str
+    attribute: str = ""
+    remediation: str = ""
+    controls: tuple[str, ...] = ()
+    catalog: tuple[str, ...] = ()
+    blocking: bool = True  # False for Rego ``warn`` rules: they never block
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity (DESIGN.md §5): policy + unit + resource + attribute.
+
+        No file name and no line: moving a resource inside its unit, or renaming the file
+        that holds it, keeps the fingerprint.
+        """
+        key = "\x1f".join((self.policy_id, self.unit, self.resource, self.attribute))
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (-self.severity.rank, self.policy_id, self.file, self.line, self.resource,
+                self.attribute, self.message)
+
+
+class Verdict(str, Enum):
+    COMPLIANT = "compliant"
+    BLOCKED = "blocked"
+    INCOMPLETE = "incomplete"
+    INVALID = "invalid"
+
+    @property
+    def exit_code(self) -> int:
+        """DESIGN.md §4: 0 compliant, 1 blocked, 2 invalid, 3 incomplete."""
+        return _EXIT_CODES[self]
+
+
+_EXIT_CODES = {Verdict.COMPLIANT: 0, Verdict.BLOCKED: 1, Verdict.INVALID: 2,
+               Verdict.INCOMPLETE: 3}
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a scan produced; reporters read it, the CLI maps its verdict to an exit code."""
+
+    root: str
+    scope: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    errors: tuple[ScanError, ...]
+    units: tuple[Unit, ...]
+    excluded: tuple[tuple[str, str], ...]  # (path, reason)
+    fail_on: Severity | None  # None: report only ("--fail-on none")
+    commit: str | None = None
+    policy_digest: str = ""
+    policy_count: int = 0
+    resource_count: int = 0
+    versions: Mapping[str, str] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict)
+    skipped_checks: tuple[tuple[str, str, str], ...] = ()  # (check id, reason, paths) from config
+
+    def blocks(self, finding: Finding) -> bool:
+        return (finding.status is Status.FAILED and finding.blocking
+                and self.fail_on is not None and finding.severity.rank >= self.fail_on.rank)
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if self.blocks(f))
+
+    @property
+    def verdict(self) -> Verdict:
+        # Precedence 2 > 3 > 1 > 0. Errors are never hidden by the threshold.
+        if any(e.invalid for e in self.errors):
+            return Verdict.INVALID
+        if self.errors:
+            return Verdict.INCOMPLETE
+        if self.blocking:
+            return Verdict.BLOCKED
+        return Verdict.COMPLIANT

@@ -1,0 +1,194 @@
+"""One scan, stage by stage: source -> discover -> load -> evaluate -> decide (DESIGN.md §3).
+
+This module wires the stages together and owns the unit boundary: an exception inside one
+unit becomes an error for that unit, and the rest of the scan completes. Reporting is the
+caller's business (it receives the ``ScanResult``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from engine import __version__
+from engine.config import Config
+from engine.decide.verdict import apply_severity_overrides, order_findings
+from engine.discover.units import discover
+from engine.load import kubernetes as k8s_loader
+from engine.model import (
+    Finding,
+    Resource,
+    ScanError,
+    ScanResult,
+    Severity,
+    Unit,
+    UnitKind,
+)
+from engine.params import merge_params
+from engine.resources import policies_dir, severity_map_path
+from engine.source.worktree import Snapshot
+
+if TYPE_CHECKING:
+    from engine.evaluate.rego import PolicySet
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    snapshot: Snapshot
+    scope: tuple[str, ...]  # relative to the snapshot root; ("",) = everything
+    config: Config
+    extra_policy_dirs: tuple[Path, ...] = ()
+    use_checkov: bool = True
+    fail_on: Severity | None = Severity.HIGH
+    clock: Callable[[], float] = field(default=time.perf_counter)
+
+
+@dataclass
+class _Loaded:
+    resources: dict[str, list[Resource]] = field(default_factory=dict)  # unit identity -> ...
+    errors: list[ScanError] = field(default_factory=list)
+    kubernetes_files: tuple[str, ...] = ()
+
+
+def policy_dirs(config: Config, extra: Sequence[Path]) -> list[Path]:
+    dirs = [policies_dir() / "rego"] if config.builtin_policies else []
+    return [*dirs, *config.policies, *extra]
+
+
+def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
+    """Scan with an already loaded policy set (loading errors are the caller's: exit 2)."""
+    from engine.evaluate.rego import RegoEvaluator
+
+    timings: dict[str, float] = {}
+    clock = request.clock
+    started = clock()
+    root = request.snapshot.root
+
+    found = discover(root, request.snapshot.files, request.scope, request.config.exclude)
+    timings["discover"] = clock() - started
+
+    mark = clock()
+    loaded = _load_units(root, found.units)
+    timings["load"] = clock() - mark
+
+    inventory: dict[str, list[dict[str, Any]]] = {"terraform": [], "kubernetes": []}
+    for unit in found.units:
+        for resource in loaded.resources.get(unit.identity, []):
+            inventory[resource.kind].append(resource.to_input())
+    params = merge_params(request.config.params)
+
+    mark = clock()
+    findings: list[Finding] = []
+    errors: list[ScanError] = [*found.errors, *loaded.errors]
+    evaluator = RegoEvaluator(policies, params, inventory)
+    for unit in found.units:
+        resources = loaded.resources.get(unit.identity)
+        if resources is None:
+            continue
+        outcome = _guarded(unit, "rego evaluation", lambda u=unit, r=resources: evaluator.evaluate(u, r))
+        if isinstance(outcome, ScanError):
+            errors.append(outcome)
+        else:
+            findings.extend(outcome[0])
+            errors.extend(outcome[1])
+    timings["rego"] = clock() - mark
+
+    versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}
+    if request.use_checkov and request.config.checkov_enabled:
+        mark = clock()
+        checkov_findings, checkov_errors, version = _run_checkov(request, found.units, loaded)
+        findings.extend(checkov_findings)
+        errors.extend(checkov_errors)
+        versions["checkov"] = version
+        timings["checkov"] = clock() - mark
+
+    findings = order_findings(apply_severity_overrides(findings, request.config.severity))
+    timings["total"] = clock() - started
+    return ScanResult(
+        root=str(root),
+        scope=request.scope,
+        findings=tuple(findings),
+        errors=tuple(sorted(set(errors), key=lambda e: (e.file, e.line, e.code, e.message))),
+        units=found.units,
+        excluded=found.excluded,
+        fail_on=request.fail_on,
+        commit=request.snapshot.commit,
+        policy_digest=policies.digest,
+        policy_count=len(policies.metas),
+        resource_count=sum(len(v) for v in inventory.values()),
+        versions=versions,
+        timings={k: round(v, 3) for k, v in timings.items()},
+        skipped_checks=tuple((s.id, s.reason, ",".join(s.paths))
+                             for s in request.config.checkov_skip),
+    )
+
+
+def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
+    from engine.load import terraform as tf_loader
+
+    loaded = _Loaded()
+    for unit in units:
+        if unit.kind is UnitKind.TERRAFORM:
+            outcome = _guarded(unit, "loading", lambda u=unit: tf_loader.load_module(
+                root, u.directory, u.files))
+        elif unit.kind is UnitKind.TERRAFORM_PLAN:
+            outcome = _guarded(unit, "loading", lambda u=unit: tf_loader.load_plan(
+                root, u.files[0]))
+        elif unit.kind is UnitKind.KUBERNETES:
+            outcome = _guarded(unit, "loading", lambda u=unit: k8s_loader.load_manifests(
+                root, u.files))
+        else:
+            continue
+        if isinstance(outcome, ScanError):
+            loaded.errors.append(outcome)
+            continue
+        loaded.resources[unit.identity] = list(outcome.resources)
+        loaded.errors.extend(outcome.errors)
+        if isinstance(outcome, k8s_loader.LoadResult):
+            loaded.kubernetes_files = outcome.object_files
+    return loaded
+
+
+def _run_checkov(request: ScanRequest, units: Sequence[Unit],
+                 loaded: _Loaded) -> tuple[list[Finding], list[ScanError], str]:
+    from engine.evaluate.checkov import CheckovEngine, CheckovSkip
+
+    skips = [CheckovSkip(s.id, s.reason, s.paths) for s in request.config.checkov_skip]
+    engine = CheckovEngine(skips=skips, severity_map_path=severity_map_path())
+    terraform_dirs = [u.directory for u in units if u.kind is UnitKind.TERRAFORM]
+    if not terraform_dirs and not loaded.kubernetes_files:
+        return [], [], engine_version()
+    outcome = engine.run(request.snapshot.root, terraform_dirs=terraform_dirs,
+                         kubernetes_files=loaded.kubernetes_files)
+    return list(outcome.findings), list(outcome.errors), outcome.version
+
+
+def engine_version() -> str:
+    return _dist_version("checkov")
+
+
+def _guarded(unit: Unit, stage: str, work: Callable[[], T]) -> T | ScanError:
+    """Run one unit's work; an unexpected exception becomes that unit's error (fail closed)."""
+    try:
+        return work()
+    except Exception as exc:  # noqa: BLE001 - the unit boundary is where everything is caught
+        # Only the exception type and the start of its text: exception messages can quote
+        # scanned content, and the error must not become a leak.
+        text = str(exc).splitlines()[0][:200] if str(exc) else ""
+        return ScanError("internal-error", f"{stage} failed: {type(exc).__name__}: {text}",
+                         file=unit.files[0] if unit.files else unit.directory,
+                         unit=unit.identity)
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"

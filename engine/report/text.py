@@ -1,0 +1,119 @@
+"""``-o text``: the human report, grouped by severity (rich).
+
+Scanned content is untrusted: every value goes in as a ``rich.text.Text`` (never parsed as
+markup) and control characters are made visible, so a resource name cannot colour, move
+the cursor or forge a line of the report.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from rich.console import Console
+from rich.text import Text
+
+from engine.model import Finding, ScanResult, Severity, Status, Verdict
+from engine.report import RenderOptions
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+_VERDICT_STYLE = {
+    Verdict.COMPLIANT: "bold green",
+    Verdict.BLOCKED: "bold red",
+    Verdict.INCOMPLETE: "bold yellow",
+    Verdict.INVALID: "bold magenta",
+}
+
+
+def clean(value: object) -> str:
+    """One line of untrusted text: control and bidi characters shown as escapes."""
+    text = str(value).replace("\n", " ")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def render(result: ScanResult, options: RenderOptions) -> str:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=options.color, no_color=not options.color,
+                      width=options.width, highlight=False, soft_wrap=True, emoji=False)
+    failed = [f for f in result.findings if f.status is Status.FAILED]
+    blocking = [f for f in failed if result.blocks(f)]
+    others = [f for f in failed if not result.blocks(f)]
+
+    if blocking:
+        console.print(Text("Blocking findings", style="bold"))
+        _print_by_severity(console, blocking)
+    if others:
+        title = "Findings below the fail threshold and warnings (do not block)"
+        console.print(Text(title, style="bold"))
+        _print_by_severity(console, others)
+    if result.errors:
+        console.print(Text(f"Scan errors ({len(result.errors)}): the scan is incomplete",
+                           style="bold yellow"))
+        for error in result.errors:
+            where = f"{error.file}:{error.line}" if error.line else error.file or "(scan)"
+            line = Text("  ! ", style="yellow")
+            line.append(clean(where), style="bold")
+            line.append(f"  [{error.code}] ")
+            line.append(clean(error.message))
+            console.print(line)
+        console.print()
+    if result.excluded:
+        reasons = sorted({reason for _, reason in result.excluded})
+        console.print(Text(f"Excluded by config: {len(result.excluded)} file(s) — "
+                           + "; ".join(clean(r) for r in reasons), style="dim"))
+    _print_summary(console, result, failed)
+    return buffer.getvalue()
+
+
+def _print_by_severity(console: Console, findings: list[Finding]) -> None:
+    for severity in Severity:
+        group = [f for f in findings if f.severity is severity]
+        if not group:
+            continue
+        console.print(Text(f"{severity.value.upper()} ({len(group)})",
+                           style=_SEVERITY_STYLE[severity]))
+        for finding in group:
+            _print_finding(console, finding)
+        console.print()
+
+
+def _print_finding(console: Console, finding: Finding) -> None:
+    head = Text("  ")
+    head.append("warn " if not finding.blocking else "✗ ", style="bold")
+    head.append(finding.policy_id, style="bold")
+    head.append("  ")
+    head.append(clean(finding.resource or finding.unit))
+    head.append("  ")
+    head.append(clean(f"{finding.file}:{finding.line}" if finding.line else finding.file),
+                style="underline")
+    console.print(head)
+    console.print(Text("      " + clean(finding.message)))
+    if finding.remediation:
+        console.print(Text("      fix: " + clean(finding.remediation), style="dim"))
+    if finding.controls:
+        console.print(Text("      controls: " + clean(", ".join(finding.controls)), style="dim"))
+
+
+def _print_summary(console: Console, result: ScanResult, failed: list[Finding]) -> None:
+    verdict = result.verdict
+    counts = ", ".join(f"{sum(1 for f in failed if f.severity is s)} {s.value}"
+                       for s in Severity)
+    threshold = result.fail_on.value if result.fail_on else "none"
+    console.print(Text(
+        f"Scanned {len(result.units)} unit(s), {result.resource_count} resource(s) with "
+        f"{result.policy_count} Rego policies"
+        + (f" and Checkov {result.versions['checkov']}" if "checkov" in result.versions else "")
+        + f" in {result.timings.get('total', 0):.1f}s.", style="dim"))
+    console.print(Text(f"Failed: {counts}; {len(result.errors)} error(s); "
+                       f"fail-on: {threshold}."))
+    line = Text("Verdict: ")
+    line.append(verdict.value.upper(), style=_VERDICT_STYLE[verdict])
+    line.append(f" (exit {verdict.exit_code})")
+    console.print(line)

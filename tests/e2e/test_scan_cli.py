@@ -1,0 +1,189 @@
+"""End-to-end: the CLI on real git repositories, with the real Rego engine and real Checkov.
+
+Each test asserts which policy fired, on which resource, file and line, and the exit code.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import findings_by, run_cli
+
+pytestmark = pytest.mark.slow
+
+SECRET_VALUES = ("Sup3rS3cretDbPassw0rd", "hunter2-K8sSecretValue", "c2VjcmV0LXRva2VuLXZhbHVl",
+                 "secret-token-value")
+
+
+def test_noncompliant_repo_blocks_with_findings_on_the_right_lines(
+        repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    run = run_cli("scan", str(repo), "-o", "json")
+    assert run.code == 1, run.err
+    document = run.json()
+    found = findings_by(document)
+    expected = {
+        ("IAM-02", "aws_iam_policy.pipeline", "infra/main.tf", 13),
+        ("GXP-10", "aws_s3_bucket.artifacts", "infra/main.tf", 9),
+        ("GXP-10", "aws_db_instance.records", "infra/main.tf", 32),
+        ("GXP-10", "Namespace/ml-training", "k8s/training.yaml", 1),
+        ("GPU-01", "Job/ml-training/train-resnet", "k8s/training.yaml", 6),
+        ("ENC-05", "Secret/ml-training/registry-credentials", "k8s/secret.yaml", 1),
+    }
+    assert expected <= found, sorted(found)
+    checkov = {(p, r) for p, r, _, _ in found if p.startswith("CKV")}
+    # Checkov's built-ins run on the same files, mapped to the same resource addresses.
+    assert ("CKV_AWS_16", "aws_db_instance.records") in checkov  # storage not encrypted
+    assert any(r == "Job/ml-training/train-resnet" for _, r in checkov)
+    assert document["verdict"] == "blocked"
+    assert document["exit_code"] == 1
+    assert document["errors"] == []
+    # The CI config is not a Kubernetes object: no error, no finding.
+    assert not any(f["file"] == "ci.yaml" for f in document["findings"])
+
+
+def test_text_report_groups_by_severity_with_location_and_remediation(
+        repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    run = run_cli("scan", str(repo), "--no-checkov")
+    assert run.code == 1
+    assert "HIGH (" in run.out
+    assert "IAM-02  aws_iam_policy.pipeline  infra/main.tf:13" in run.out
+    assert "fix: " in run.out
+    assert "Verdict: BLOCKED (exit 1)" in run.out
+
+
+def test_fail_on_none_reports_without_blocking(repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    run = run_cli("scan", str(repo), "--no-checkov", "--fail-on", "none", "-o", "json")
+    assert run.code == 0
+    assert run.json()["summary"]["blocking"] == 0
+    assert ("ENC-05", "Secret/ml-training/registry-credentials", "k8s/secret.yaml", 1) in \
+        findings_by(run.json())
+
+
+def test_malformed_files_are_errors_and_the_rest_is_still_scanned(
+        repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory("e2e/broken")
+    run = run_cli("scan", str(repo), "-o", "json")
+    assert run.code == 3, run.out + run.err
+    document = run.json()
+    errors = {(e["file"], e["code"]) for e in document["errors"]}
+    assert ("infra/bad.tf", "parse-error") in errors
+    assert ("k8s/bad.yaml", "parse-error") in errors
+    lines = {e["file"]: e["line"] for e in document["errors"]}
+    assert lines["k8s/bad.yaml"] == 7  # where the unclosed flow mapping is detected
+    assert lines["infra/bad.tf"] >= 4
+    # The good files next to the broken ones were still evaluated and reported.
+    found = findings_by(document)
+    assert ("IAM-02", "aws_iam_policy.wide", "infra/good.tf", 1) in found
+    assert ("ENC-05", "Secret/apps/leaked", "k8s/good.yaml", 1) in found
+    assert document["verdict"] == "incomplete"
+
+
+def test_errors_are_never_hidden_by_the_threshold(repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory("e2e/broken")
+    run = run_cli("scan", str(repo), "--no-checkov", "--fail-on", "none")
+    assert run.code == 3
+    assert "k8s/bad.yaml:7" in run.out
+
+
+@pytest.mark.parametrize(("policy", "expected"), [
+    ("package broken\nimport rego.v1\ndeny contains msg if {\n", "syntax.rego"),
+    ("package nometa\nimport rego.v1\ndeny contains \"x\" if { false }\n", "nometa.rego"),
+])
+def test_bad_policy_is_a_usage_error_naming_the_file(
+        repo_factory: Callable[..., Path], tmp_path: Path, policy: str, expected: str) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    policies = tmp_path / "user-policies"
+    policies.mkdir()
+    (policies / expected).write_text(policy)
+    run = run_cli("scan", str(repo), "--policies", str(policies), "--no-checkov")
+    assert run.code == 2
+    assert expected in run.err
+
+
+def test_duplicate_policy_id_is_a_usage_error(repo_factory: Callable[..., Path],
+                                              tmp_path: Path) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    policies = tmp_path / "dup"
+    policies.mkdir()
+    (policies / "dup.rego").write_text(
+        "# METADATA\n# title: Duplicate\n# scope: package\n# custom:\n#   id: GPU-01\n"
+        "#   severity: low\n#   family: gpu\n#   controls: []\n#   applies_to: [Pod]\n"
+        "#   remediation: none\npackage user.dup\nimport rego.v1\n"
+        "deny contains \"x\" if { false }\n")
+    run = run_cli("scan", str(repo), "--policies", str(policies), "--no-checkov")
+    assert run.code == 2
+    assert "dup.rego" in run.err and "GPU-01" in run.err
+
+
+def test_secret_values_never_reach_any_output(repo_factory: Callable[..., Path],
+                                              tmp_path: Path) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    outputs = tmp_path / "out"
+    outputs.mkdir()
+    run = run_cli("scan", str(repo), "-o", "text", "-o", f"json={outputs / 'scan.json'}")
+    assert run.code == 1
+    everything = run.out + run.err + (outputs / "scan.json").read_text()
+    for value in SECRET_VALUES:
+        assert value not in everything
+    assert "ENC-05" in everything  # the Secret was seen, only its values are gone
+
+
+def test_full_scan_makes_no_network_connection(repo_factory: Callable[..., Path],
+                                               no_network: list[str]) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    run = run_cli("scan", str(repo), "-o", "json")
+    assert run.code == 1, run.err
+    assert no_network == []
+    assert "checkov" in run.json()["tool"]["versions"]
+
+
+def test_output_file_is_written_atomically_and_stdout_stays_clean(
+        repo_factory: Callable[..., Path], tmp_path: Path) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    target = tmp_path / "reports" / "scan.json"
+    target.parent.mkdir()
+    run = run_cli("scan", str(repo), "--no-checkov", "-o", f"json={target}", "-o", "text")
+    assert run.code == 1
+    assert target.read_text().startswith("{")
+    assert [p.name for p in target.parent.iterdir()] == ["scan.json"]  # no temporary left
+    assert "Verdict: BLOCKED" in run.out
+
+
+def test_unwritable_output_is_a_clear_error(repo_factory: Callable[..., Path],
+                                            tmp_path: Path) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    run = run_cli("scan", str(repo), "--no-checkov", "-o", f"json={blocker / 'scan.json'}")
+    assert run.code == 3
+    assert "cannot write" in run.err and "scan.json" in run.err
+
+
+def test_help_and_version_do_not_import_heavy_engines() -> None:
+    probe = (
+        "import sys, io\n"
+        "from engine.cli.main import main\n"
+        "assert main(['--version'], stdout=io.StringIO()) == 0\n"
+        "assert main(['--help'], stdout=io.StringIO()) == 0\n"
+        "assert main(['scan', '--help'], stdout=io.StringIO()) == 0\n"
+        "heavy = [m for m in ('checkov', 'regorus', 'git', 'hcl2', 'jinja2') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_version_from_the_console_script() -> None:
+    done = subprocess.run([sys.executable, "-m", "engine", "--version"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0
+    assert done.stdout.startswith("gitops-compliance 0.")
