@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.config import Exclusion
+from engine.discover.units import discover
+from engine.model import UnitKind
+
+FILES = {
+    "infra/storage/main.tf": 'resource "aws_s3_bucket" "b" {}\n',
+    "infra/storage/terraform.tfvars": 'env = "prod"\n',
+    "infra/storage/prod.auto.tfvars": 'x = 1\n',
+    "infra/iam/main.tf": "",
+    "only-vars/terraform.tfvars": "a = 1\n",
+    "k8s/app.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
+    "k8s/app.json": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "j"}}',
+    "plans/prod.json": '{"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}}',
+    "package.json": '{"name": "not-iac"}',
+    "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+    "charts/api/values.yaml": "replicas: 1\n",
+    "charts/api/templates/deploy.yaml": "kind: {{ .Values.kind }}\n",
+    "charts/api/charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+    "overlays/prod/kustomization.yaml": "resources: [../../k8s]\n",
+    "overlays/prod/patch.yaml": "kind: Deployment\nspec: {replicas: 3}\n",
+    "vendor/skip.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: v}\n",
+}
+
+
+def tree(tmp_path: Path) -> list[str]:
+    for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    return sorted(FILES)
+
+
+def test_units_by_kind(tmp_path: Path) -> None:
+    files = tree(tmp_path)
+    found = discover(tmp_path, files, [""], [Exclusion("vendor/**", "third-party manifests")])
+    units = {(u.kind, u.identity): u.files for u in found.units}
+    assert units[(UnitKind.TERRAFORM, "infra/storage")] == (
+        "infra/storage/main.tf", "infra/storage/prod.auto.tfvars",
+        "infra/storage/terraform.tfvars")
+    assert units[(UnitKind.TERRAFORM, "infra/iam")] == ("infra/iam/main.tf",)
+    assert units[(UnitKind.TERRAFORM_PLAN, "plans/prod.json")] == ("plans/prod.json",)
+    assert units[(UnitKind.KUBERNETES, "kubernetes")] == ("k8s/app.json", "k8s/app.yaml")
+    assert not any(k == (UnitKind.TERRAFORM, "only-vars") for k in units)
+    assert found.excluded == (("vendor/skip.yaml", "third-party manifests"),)
+
+
+def test_charts_and_kustomize_are_reported_not_rendered(tmp_path: Path) -> None:
+    found = discover(tmp_path, tree(tmp_path), [""], [])
+    not_rendered = {(e.file, e.unit) for e in found.errors if e.code == "not-rendered"}
+    # The subchart belongs to its parent chart: one error, not two.
+    assert not_rendered == {("charts/api/Chart.yaml", "helm:charts/api"),
+                            ("overlays/prod/kustomization.yaml", "kustomize:overlays/prod")}
+    manifest_files = [f for u in found.units for f in u.files]
+    assert not any(f.startswith(("charts/", "overlays/")) for f in manifest_files)
+
+
+def test_a_file_in_scope_expands_to_its_module(tmp_path: Path) -> None:
+    found = discover(tmp_path, tree(tmp_path), ["infra/storage/main.tf"], [])
+    assert [(u.identity, len(u.files)) for u in found.units] == [("infra/storage", 3)]
+
+
+def test_scope_limits_units(tmp_path: Path) -> None:
+    found = discover(tmp_path, tree(tmp_path), ["k8s"], [])
+    assert [u.identity for u in found.units] == ["kubernetes"]
+    assert found.errors == ()

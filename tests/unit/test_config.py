@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.config import ConfigError, find_config, load_config
+from engine.model import Severity
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / ".gitops-compliance.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_without_a_file() -> None:
+    config = load_config(None)
+    assert config.fail_on == "high" and config.checkov_enabled and config.builtin_policies
+
+
+def test_full_config(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, """
+fail_on: medium
+policies: [team-policies]
+exclude:
+  - {path: "legacy/**", reason: "decommissioned, INC-42"}
+checkov:
+  skip:
+    - {id: CKV_AWS_18, reason: "access logs go to the central account", paths: ["infra/**"]}
+params:
+  gpu_max_per_container: 4
+severity:
+  GPU-01: critical
+"""))
+    assert config.fail_on == "medium"
+    assert config.policies == (tmp_path / "team-policies",)
+    assert config.exclude[0].path == "legacy/**"
+    assert config.checkov_skip[0].paths == ("infra/**",)
+    assert config.params == {"gpu_max_per_container": 4}
+    assert config.severity == {"GPU-01": Severity.CRITICAL}
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("fail_onn: high\n", "'fail_onn'"),
+    ("fail_on: severe\n", "fail_on"),
+    ("exclude:\n  - {path: x}\n", "exclude[0].reason"),
+    ("checkov:\n  skip:\n    - {id: CKV_AWS_1}\n", "checkov.skip[0].reason"),
+    ("checkov:\n  enable: false\n", "'enable'"),
+    ("checkov:\n  enabled: 'no'\n", "checkov.enabled"),
+    ("severity:\n  GPU-01: urgent\n", "severity.GPU-01"),
+    ("params: [1]\n", "params"),
+    ("- a\n", "top level"),
+    ("fail_on: [\n", ".gitops-compliance.yaml:"),
+])
+def test_bad_config_names_the_key(tmp_path: Path, text: str, named: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config(write(tmp_path, text))
+    assert named in str(raised.value)
+    assert ".gitops-compliance.yaml" in str(raised.value)
+
+
+def test_find_config_walks_up_to_the_root(tmp_path: Path) -> None:
+    config = write(tmp_path, "fail_on: low\n")
+    nested = tmp_path / "a" / "b"
+    nested.mkdir(parents=True)
+    assert find_config(nested, tmp_path) == config
+    assert find_config(nested, nested) is None
