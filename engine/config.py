@@ -6,6 +6,7 @@ path (exit 2). The file reference lives in docs/configuration.md.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,24 @@ class Config:
     @property
     def fail_threshold(self) -> Severity | None:
         return None if self.fail_on == "none" else Severity(self.fail_on)
+
+    def rooted(self, root: Path) -> Config:
+        """Paths in the file are relative to the file's folder (like .gitignore); the
+        pipeline matches paths relative to the scan root. Re-anchor them once, here."""
+        if self.source is None:
+            return self
+        try:
+            base = self.source.resolve().parent.relative_to(root.resolve()).as_posix()
+        except ValueError:  # a --config outside the repository: its paths mean the root
+            return self
+        if base in ("", "."):
+            return self
+        return dataclasses.replace(
+            self,
+            exclude=tuple(dataclasses.replace(e, path=f"{base}/{e.path}") for e in self.exclude),
+            checkov_skip=tuple(dataclasses.replace(s, paths=tuple(f"{base}/{p}" for p in s.paths))
+                               for s in self.checkov_skip),
+        )
 
 
 _TOP_KEYS = {

@@ -90,12 +90,13 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         resources = loaded.resources.get(unit.identity)
         if resources is None:
             continue
-        outcome = _guarded(unit, "rego evaluation", lambda u=unit, r=resources: evaluator.evaluate(u, r))
+        outcome = _guarded(unit, "rego evaluation",
+                           lambda u=unit, r=resources: evaluator.evaluate(u, r))
         if isinstance(outcome, ScanError):
             errors.append(outcome)
         else:
-            findings.extend(outcome[0])
-            errors.extend(outcome[1])
+            findings.extend(outcome.findings)
+            errors.extend(outcome.errors)
     timings["rego"] = clock() - mark
 
     versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}

@@ -97,8 +97,8 @@ def _load_config(explicit: str | None, first: Path, root: Path) -> Config:
         path = Path(explicit)
         if not path.is_file():
             raise ConfigError(f"--config {explicit}: no such file")
-        return load_config(path)
-    return load_config(find_config(first.resolve(), root))
+        return load_config(path).rooted(root)
+    return load_config(find_config(first.resolve(), root)).rooted(root)
 
 
 def _write_outputs(result: ScanResult, outputs: list[OutputSpec], out: TextIO,

@@ -66,3 +66,16 @@ def test_find_config_walks_up_to_the_root(tmp_path: Path) -> None:
     nested.mkdir(parents=True)
     assert find_config(nested, tmp_path) == config
     assert find_config(nested, nested) is None
+
+
+def test_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "platform").mkdir()
+    config = load_config(write(tmp_path / "platform", """
+exclude: [{path: "legacy/**", reason: old}]
+checkov:
+  skip: [{id: CKV_AWS_144, reason: backups, paths: ["terraform/s3.tf"]}]
+""")).rooted(tmp_path)
+    assert config.exclude[0].path == "platform/legacy/**"
+    assert config.checkov_skip[0].paths == ("platform/terraform/s3.tf",)
+    assert load_config(write(tmp_path, "exclude: [{path: a, reason: b}]\n")).rooted(
+        tmp_path).exclude[0].path == "a"
