@@ -1,0 +1,110 @@
+# METADATA
+# title: GPUs are requested in limits, in whole units
+# description: >-
+#   For every container and init container of every pod template, a GPU resource
+#   (nvidia.com/gpu, nvidia.com/mig-<profile>, amd.com/gpu) is set in limits; if it is also
+#   set in requests the two are equal; and the quantity is a whole number. Kubernetes only
+#   schedules extended resources from limits and rejects fractions.
+# scope: package
+# custom:
+#   id: GPU-01
+#   severity: high
+#   family: gpu
+#   controls: []
+#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob]
+#   remediation: >-
+#     Set the GPU resource in resources.limits with a whole number; either drop it from
+#     resources.requests or make the request equal to the limit.
+package gitops_compliance.gpu.gpu01
+
+import data.gitops_compliance.lib.kubernetes as k8s
+import data.gitops_compliance.lib.util
+
+gpu_resource(name) if name in {"nvidia.com/gpu", "amd.com/gpu"}
+
+gpu_resource(name) if startswith(name, "nvidia.com/mig-")
+
+# Whole, non-negative quantities: 2, 2.0, "2", "2.0". Anything else ("0.5", "500m", "1k")
+# is not accepted for an extended resource here.
+whole(value) if {
+	is_number(value)
+	value >= 0
+	round(value) == value
+}
+
+whole(value) if {
+	is_string(value)
+	regex.match(`^[0-9]+(\.0*)?$`, value)
+}
+
+# The number of a whole quantity; only called after whole() so to_number cannot fail
+# (regorus raises where OPA is undefined).
+_amount(value) := value if is_number(value)
+
+_amount(value) := to_number(value) if {
+	is_string(value)
+	whole(value)
+}
+
+_section(resources, name) := util.as_object(object.get(resources, name, {}))
+
+# Containers that mention a GPU resource, with their requests and limits. Built once per
+# evaluation so each rule below walks a small set instead of every pod template again.
+gpu_containers contains entry if {
+	some r in input.resources
+	r.kind == "kubernetes"
+	some c in k8s.containers(r)
+	resources := c.container.resources
+	is_object(resources)
+	requests := _section(resources, "requests")
+	limits := _section(resources, "limits")
+	some name in object.keys(requests) | object.keys(limits)
+	gpu_resource(name)
+	entry := {
+		"resource": r.address,
+		"path": k8s.container_path(c),
+		"name": k8s.container_name(c),
+		"requests": requests,
+		"limits": limits,
+	}
+}
+
+deny contains finding if {
+	some c in gpu_containers
+	some name, value in c.requests
+	gpu_resource(name)
+	not name in object.keys(c.limits)
+	finding := {
+		"msg": sprintf("%s container \"%s\": %s is requested (%v) but not set in limits", [c.resource, c.name, name, value]),
+		"resource": c.resource,
+		"attribute": sprintf("%s.resources.limits[\"%s\"]", [c.path, name]),
+	}
+}
+
+deny contains finding if {
+	some c in gpu_containers
+	some name, requested in c.requests
+	gpu_resource(name)
+	limited := c.limits[name]
+	whole(requested)
+	whole(limited)
+	_amount(requested) != _amount(limited)
+	finding := {
+		"msg": sprintf("%s container \"%s\": %s request (%v) differs from its limit (%v)", [c.resource, c.name, name, requested, limited]),
+		"resource": c.resource,
+		"attribute": sprintf("%s.resources.requests[\"%s\"]", [c.path, name]),
+	}
+}
+
+deny contains finding if {
+	some c in gpu_containers
+	some section in ["limits", "requests"]
+	some name, value in c[section]
+	gpu_resource(name)
+	not whole(value)
+	finding := {
+		"msg": sprintf("%s container \"%s\": %s in %s is %v, not a whole number of GPUs", [c.resource, c.name, name, section, value]),
+		"resource": c.resource,
+		"attribute": sprintf("%s.resources.%s[\"%s\"]", [c.path, section, name]),
+	}
+}
