@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -43,20 +43,20 @@ _SEVERITY_RANK = {
 }
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     FAILED = "failed"
     PASSED = "passed"
     WAIVED = "waived"
     ERROR = "error"
 
 
-class Engine(str, Enum):
+class Engine(StrEnum):
     REGO = "rego"
     CHECKOV = "checkov"
     GITOPS = "gitops-compliance"  # findings raised by the pipeline itself (errors, suppressions)
 
 
-class UnitKind(str, Enum):
+class UnitKind(StrEnum):
     TERRAFORM = "terraform"
     TERRAFORM_PLAN = "terraform-plan"
     KUBERNETES = "kubernetes"
@@ -179,7 +179,7 @@ class Finding:
                 self.attribute, self.message)
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     COMPLIANT = "compliant"
     BLOCKED = "blocked"
     INCOMPLETE = "incomplete"

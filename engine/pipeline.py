@@ -7,11 +7,12 @@ caller's business (it receives the ``ScanResult``).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from engine import __version__
 from engine.config import Config
@@ -46,6 +47,16 @@ class ScanRequest:
     use_checkov: bool = True
     fail_on: Severity | None = Severity.HIGH
     clock: Callable[[], float] = field(default=time.perf_counter)
+
+
+class _UnitLoad(Protocol):
+    """What every loader returns (Terraform module, plan, Kubernetes manifests)."""
+
+    @property
+    def resources(self) -> tuple[Resource, ...]: ...
+
+    @property
+    def errors(self) -> tuple[ScanError, ...]: ...
 
 
 @dataclass
@@ -90,8 +101,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         resources = loaded.resources.get(unit.identity)
         if resources is None:
             continue
-        outcome = _guarded(unit, "rego evaluation",
-                           lambda u=unit, r=resources: evaluator.evaluate(u, r))
+        outcome = _guarded(unit, "rego evaluation", evaluator.evaluate, unit, resources)
         if isinstance(outcome, ScanError):
             errors.append(outcome)
         else:
@@ -104,7 +114,10 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         mark = clock()
         checkov_findings, checkov_errors, version = _run_checkov(request, found.units, loaded)
         findings.extend(checkov_findings)
-        errors.extend(checkov_errors)
+        # A file both loaders failed on is one problem: keep ours, which has the parser's
+        # expectation in it, and drop Checkov's repeat.
+        ours = {e.file for e in errors if e.code == "parse-error"}
+        errors.extend(e for e in checkov_errors if not (e.code == "parse-error" and e.file in ours))
         versions["checkov"] = version
         timings["checkov"] = clock() - mark
 
@@ -129,27 +142,30 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     )
 
 
-def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
+def _load_unit(root: Path, unit: Unit) -> _UnitLoad | None:
     from engine.load import terraform as tf_loader
 
+    if unit.kind is UnitKind.TERRAFORM:
+        return tf_loader.load_module(root, unit.directory, unit.files)
+    if unit.kind is UnitKind.TERRAFORM_PLAN:
+        return tf_loader.load_plan(root, unit.files[0])
+    if unit.kind is UnitKind.KUBERNETES:
+        return k8s_loader.load_manifests(root, unit.files)
+    return None  # Helm and Kustomize units are reported by discovery as not rendered
+
+
+def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
     loaded = _Loaded()
     for unit in units:
-        if unit.kind is UnitKind.TERRAFORM:
-            outcome = _guarded(unit, "loading", lambda u=unit: tf_loader.load_module(
-                root, u.directory, u.files))
-        elif unit.kind is UnitKind.TERRAFORM_PLAN:
-            outcome = _guarded(unit, "loading", lambda u=unit: tf_loader.load_plan(
-                root, u.files[0]))
-        elif unit.kind is UnitKind.KUBERNETES:
-            outcome = _guarded(unit, "loading", lambda u=unit: k8s_loader.load_manifests(
-                root, u.files))
-        else:
+        outcome = _guarded(unit, "loading", _load_unit, root, unit)
+        if outcome is None:
             continue
         if isinstance(outcome, ScanError):
             loaded.errors.append(outcome)
             continue
         loaded.resources[unit.identity] = list(outcome.resources)
-        loaded.errors.extend(outcome.errors)
+        loaded.errors.extend(e if e.unit else dataclasses.replace(e, unit=unit.identity)
+                             for e in outcome.errors)
         if isinstance(outcome, k8s_loader.LoadResult):
             loaded.kubernetes_files = outcome.object_files
     return loaded
@@ -173,11 +189,11 @@ def engine_version() -> str:
     return _dist_version("checkov")
 
 
-def _guarded(unit: Unit, stage: str, work: Callable[[], T]) -> T | ScanError:
+def _guarded(unit: Unit, stage: str, work: Callable[..., T], *args: Any) -> T | ScanError:
     """Run one unit's work; an unexpected exception becomes that unit's error (fail closed)."""
     try:
-        return work()
-    except Exception as exc:  # noqa: BLE001 - the unit boundary is where everything is caught
+        return work(*args)
+    except Exception as exc:
         # Only the exception type and the start of its text: exception messages can quote
         # scanned content, and the error must not become a leak.
         text = str(exc).splitlines()[0][:200] if str(exc) else ""

@@ -101,6 +101,9 @@ def _yaml_documents(text: str) -> Iterator[tuple[int, _Located]]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
         context = getattr(exc, "context", None)
+        context_mark = getattr(exc, "context_mark", None)
+        if context and context_mark is not None and context_mark is not mark:
+            context = f"{context} started at line {context_mark.line + 1}"
         message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
         raise _ParseFailure(message, mark.line + 1 if mark is not None else 0) from None
     finally:

@@ -14,7 +14,8 @@ FILES = {
     "only-vars/terraform.tfvars": "a = 1\n",
     "k8s/app.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
     "k8s/app.json": '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "j"}}',
-    "plans/prod.json": '{"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}}',
+    "plans/prod.json": ('{"format_version": "1.2", "terraform_version": "1.9.0", '
+                        '"planned_values": {}}'),
     "package.json": '{"name": "not-iac"}',
     "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
     "charts/api/values.yaml": "replicas: 1\n",

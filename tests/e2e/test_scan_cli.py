@@ -77,8 +77,12 @@ def test_malformed_files_are_errors_and_the_rest_is_still_scanned(
     assert ("infra/bad.tf", "parse-error") in errors
     assert ("k8s/bad.yaml", "parse-error") in errors
     lines = {e["file"]: e["line"] for e in document["errors"]}
-    assert lines["k8s/bad.yaml"] == 7  # where the unclosed flow mapping is detected
-    assert lines["infra/bad.tf"] >= 4
+    assert lines["k8s/bad.yaml"] == 6  # where the unclosed flow mapping is detected
+    assert lines["infra/bad.tf"] == 4
+    messages = {e["file"]: e["message"] for e in document["errors"]}
+    assert "flow mapping started at line 5" in messages["k8s/bad.yaml"]
+    # One error per broken file, even though both our loader and Checkov failed on it.
+    assert [e["file"] for e in document["errors"]].count("infra/bad.tf") == 1
     # The good files next to the broken ones were still evaluated and reported.
     found = findings_by(document)
     assert ("IAM-02", "aws_iam_policy.wide", "infra/good.tf", 1) in found
@@ -90,7 +94,7 @@ def test_errors_are_never_hidden_by_the_threshold(repo_factory: Callable[..., Pa
     repo = repo_factory("e2e/broken")
     run = run_cli("scan", str(repo), "--no-checkov", "--fail-on", "none")
     assert run.code == 3
-    assert "k8s/bad.yaml:7" in run.out
+    assert "k8s/bad.yaml:6" in run.out
 
 
 @pytest.mark.parametrize(("policy", "expected"), [
@@ -187,3 +191,42 @@ def test_version_from_the_console_script() -> None:
                           text=True, check=False)
     assert done.returncode == 0
     assert done.stdout.startswith("gitops-compliance 0.")
+
+
+CONFLICTING_POLICY = """# METADATA
+# title: Conflicts on Terraform units only
+# scope: package
+# custom:
+#   id: USER-01
+#   severity: high
+#   family: custom
+#   controls: []
+#   applies_to: ["*"]
+#   remediation: none
+package user.conflict
+
+import rego.v1
+
+# A complete rule with two different values is a runtime error (eval_conflict_error) in OPA
+# and regorus alike, but only where both bodies hold: on Terraform units.
+mode := "a" if input.kind == "terraform"
+
+mode := "b" if input.kind == "terraform"
+
+deny contains "never" if mode == "c"
+"""
+
+
+def test_a_policy_error_in_one_unit_leaves_the_others_scanned(
+        repo_factory: Callable[..., Path], tmp_path: Path) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    policies = tmp_path / "user"
+    policies.mkdir()
+    (policies / "conflict.rego").write_text(CONFLICTING_POLICY)
+    run = run_cli("scan", str(repo), "--policies", str(policies), "--no-checkov", "-o", "json")
+    assert run.code == 3, run.err
+    document = run.json()
+    assert [(e["code"], e["unit"]) for e in document["errors"]] == [("engine-error", "infra")]
+    found = findings_by(document)
+    # The Kubernetes unit was evaluated in full, the Terraform unit lost only its findings.
+    assert ("GPU-01", "Job/ml-training/train-resnet", "k8s/training.yaml", 6) in found

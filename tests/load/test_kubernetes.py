@@ -80,7 +80,8 @@ def test_object_without_name_is_reported(tmp_path: Path) -> None:
 def test_secret_values_are_redacted_at_load_time(tmp_path: Path) -> None:
     name = write(tmp_path, "s.yaml", (
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: a\n  annotations:\n"
-        "    kubectl.kubernetes.io/last-applied-configuration: '{\"data\":{\"k\":\"dG9wc2VjcmV0\"}}'\n"
+        "    kubectl.kubernetes.io/last-applied-configuration: "
+        "'{\"data\":{\"k\":\"dG9wc2VjcmV0\"}}'\n"
         "data:\n  k: dG9wc2VjcmV0\nstringData:\n  pw: plain-secret\n"))
     resources, _ = load_file(tmp_path, name)
     config = resources[0].config

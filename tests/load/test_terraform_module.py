@@ -1,0 +1,314 @@
+"""load_module on the fixture modules: addresses, lines, resolution, tags, errors, secrets."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.load.terraform import LoadResult, load_module
+from engine.model import Resource
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "terraform"
+
+
+def _load(module_dir: str, root: Path = FIXTURES) -> LoadResult:
+    files = sorted(p.relative_to(root).as_posix() for p in (root / module_dir).iterdir())
+    return load_module(root, module_dir, files)
+
+
+@pytest.fixture(scope="module")
+def storage() -> dict[str, Resource]:
+    result = _load("storage")
+    assert result.errors == ()
+    return {r.address: r for r in result.resources}
+
+
+def test_addresses_files_and_lines(storage: dict[str, Resource]) -> None:
+    located = {a: (r.type, r.name, r.file, r.line) for a, r in storage.items()}
+    assert located == {
+        "aws_s3_bucket.records": ("aws_s3_bucket", "records", "storage/main.tf", 1),
+        "aws_s3_bucket_versioning.records":
+            ("aws_s3_bucket_versioning", "records", "storage/main.tf", 10),
+        "aws_s3_bucket.replica": ("aws_s3_bucket", "replica", "storage/main.tf", 18),
+        "aws_s3_bucket.untagged": ("aws_s3_bucket", "untagged", "storage/main.tf", 29),
+        "aws_s3_bucket_lifecycle_configuration.records":
+            ("aws_s3_bucket_lifecycle_configuration", "records", "storage/main.tf", 33),
+        "aws_cloudwatch_log_group.audit":
+            ("aws_cloudwatch_log_group", "audit", "storage/main.tf", 45),
+        "aws_db_instance.lims": ("aws_db_instance", "lims", "storage/main.tf", 52),
+        "data.aws_caller_identity.current":
+            ("aws_caller_identity", "current", "storage/main.tf", 65),
+        "module.network": ("module", "network", "storage/main.tf", 67),
+        "provider.aws": ("provider", "aws", "storage/providers.tf", 1),
+        "provider.aws.replica": ("provider", "aws", "storage/providers.tf", 13),
+    }
+    assert storage["aws_s3_bucket.records"].extra["end_line"] == 8
+
+
+def test_extra_keys(storage: dict[str, Resource]) -> None:
+    modes = {a: (r.kind, r.extra["mode"], r.extra["module"], r.extra["provider"])
+             for a, r in storage.items()}
+    assert modes["aws_s3_bucket.records"] == ("terraform", "managed", "storage", "aws")
+    assert modes["data.aws_caller_identity.current"] == ("terraform", "data", "storage", "aws")
+    assert modes["provider.aws.replica"] == ("terraform", "provider", "storage", "aws")
+    assert modes["module.network"] == ("terraform", "module", "storage", "")
+
+
+def test_resources_are_ordered_by_file_then_line() -> None:
+    result = _load("storage")
+    keys = [(r.file, r.line) for r in result.resources]
+    assert keys == sorted(keys)
+
+
+def test_variables_locals_and_interpolation_resolve(storage: dict[str, Resource]) -> None:
+    # terraform.tfvars sets environment; prod.tfvars is not auto-loaded and is ignored.
+    assert storage["aws_s3_bucket.records"].config["bucket"] == "gxp-staging-records"
+    assert storage["aws_s3_bucket.replica"].config["bucket"] == "gxp-staging-records-replica"
+    assert storage["module.network"].config["name"] == "gxp-staging-vpc"
+    log_group = storage["aws_cloudwatch_log_group.audit"].config
+    assert log_group["name"] == "/gxp/staging/audit"
+    # default 30 < terraform.tfvars 90 < a.auto.tfvars 365 < b.auto.tfvars 400
+    assert log_group["retention_in_days"] == 400
+
+
+def test_escapes_are_decoded(storage: dict[str, Resource]) -> None:
+    config = storage["aws_db_instance.lims"].config
+    assert config["description"] == 'LIMS "primary" database\nowned by qa-platform'
+    assert config["escaped"] == "literal ${not_interpolated}"
+
+
+def test_unresolvable_values_carry_their_expression_text(storage: dict[str, Resource]) -> None:
+    assert storage["aws_s3_bucket_versioning.records"].config["bucket"] == {
+        "$unknown": "aws_s3_bucket.records.id"}
+    log_group = storage["aws_cloudwatch_log_group.audit"].config
+    assert log_group["kms_key_id"] == {"$unknown": "var.kms_key_arn"}  # no default, no tfvars
+    assert log_group["tags"] == {"$unknown": 'merge(local.common_tags, {Name = "audit"})'}
+    lims = storage["aws_db_instance.lims"].config
+    assert lims["backup_retention_period"] == {
+        "$unknown": 'var.environment == "prod" ? 35 : 7'}
+    assert lims["loop"] == {"$unknown": "local.loop_a"}  # local.loop_a <-> local.loop_b
+
+
+def test_attributes_and_blocks(storage: dict[str, Resource]) -> None:
+    versioning = storage["aws_s3_bucket_versioning.records"].config
+    assert versioning["versioning_configuration"] == [{"status": "Enabled"}]
+    replica = storage["aws_s3_bucket.replica"].config
+    assert replica["tags"] == {"data-classification": "confidential",
+                               "validation-status": "validated"}
+    assert replica["lifecycle"] == [{"prevent_destroy": True, "ignore_changes": ["tags"]}]
+    assert storage["aws_db_instance.lims"].config["tags"] == {}  # an empty object attribute
+
+
+def test_meta_arguments_keep_reference_text(storage: dict[str, Resource]) -> None:
+    assert storage["aws_s3_bucket.replica"].config["provider"] == "aws.replica"
+    assert storage["module.network"].config["providers"] == {"aws": "aws.replica"}
+    assert storage["module.network"].config["source"] == "terraform-aws-modules/vpc/aws"
+
+
+def test_dynamic_block_over_an_empty_default_produces_no_block(
+        storage: dict[str, Resource]) -> None:
+    config = storage["aws_s3_bucket_lifecycle_configuration.records"].config
+    assert "rule" not in config
+    assert "dynamic" not in config
+
+
+def test_effective_tags_merge_provider_default_tags(storage: dict[str, Resource]) -> None:
+    assert storage["aws_s3_bucket.records"].extra["tags"] == {
+        "cost-center": "cc-4711",
+        "system-owner": "qa-platform",
+        "gxp-classification": "gxp-critical",  # the resource's own tag wins
+        "Name": "gxp-staging-records",
+    }
+    assert storage["aws_s3_bucket.replica"].extra["tags"] == {  # the aliased provider
+        "cost-center": "cc-replica",
+        "data-classification": "confidential",
+        "validation-status": "validated",
+    }
+    assert storage["aws_s3_bucket.untagged"].extra["tags"] == {
+        "cost-center": "cc-4711", "system-owner": "qa-platform",
+        "gxp-classification": "gxp-supporting"}
+    assert storage["aws_cloudwatch_log_group.audit"].extra["tags"] == {
+        "$unknown": 'merge(local.common_tags, {Name = "audit"})'}
+    assert storage["provider.aws"].extra["tags"] == {}
+    assert storage["data.aws_caller_identity.current"].extra["tags"] == {}
+
+
+def test_tags_without_provider_in_module_are_the_resources_own(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_s3_bucket" "b" {\n  tags = { owner = "x" }\n}\n'
+        'resource "aws_sqs_queue" "q" {}\n')
+    result = load_module(tmp_path, "", ["main.tf"])
+    tags = {r.address: r.extra["tags"] for r in result.resources}
+    assert tags == {"aws_s3_bucket.b": {"owner": "x"}, "aws_sqs_queue.q": {}}
+
+
+def test_password_is_redacted_everywhere(storage: dict[str, Resource]) -> None:
+    lims = storage["aws_db_instance.lims"]
+    assert lims.config["password"] == {"$redacted": True}
+    dumped = json.dumps([r.to_input() for r in storage.values()])
+    assert "correct-horse-battery-staple" not in dumped
+
+
+def test_sensitive_variable_is_redacted_under_any_attribute_name(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "token" {\n  default = "tok-123"\n}\n'
+        'variable "seed" {\n  default   = "seed-456"\n  sensitive = true\n}\n'
+        'resource "aws_instance" "vm" {\n'
+        '  user_data = "export T=${var.token}"\n'
+        '  ami       = var.seed\n'
+        '}\n')
+    (vm,) = load_module(tmp_path, "", ["main.tf"]).resources
+    assert vm.config == {"user_data": {"$redacted": True}, "ami": {"$redacted": True}}
+
+
+def test_malformed_file_is_an_error_and_siblings_still_load() -> None:
+    result = _load("broken")
+    assert [r.address for r in result.resources] == ["aws_s3_bucket.fine"]
+    errors = {e.file: e for e in result.errors}
+    assert set(errors) == {"broken/bad.tf", "broken/quote.tf"}
+    bad = errors["broken/bad.tf"]
+    assert (bad.code, bad.line) == ("parse-error", 4)
+    assert bad.message.startswith("broken/bad.tf: line 4, column 15: unexpected '='; expected")
+    assert "a string" in bad.message
+    quote = errors["broken/quote.tf"]
+    assert (quote.code, quote.line) == ("parse-error", 2)
+    assert "unclosed quote" in quote.message
+    assert "unterminated" not in quote.message  # source text never echoed
+
+
+def test_unreadable_and_unsupported_files_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "latin1.tf").write_bytes(b'# caf\xe9\n')
+    (tmp_path / "main.tf.json").write_text("{}")
+    result = load_module(tmp_path, "", ["latin1.tf", "main.tf.json", "missing.tf"])
+    assert [(e.file, e.code) for e in result.errors] == [
+        ("latin1.tf", "parse-error"), ("main.tf.json", "parse-error"),
+        ("missing.tf", "parse-error")]
+
+
+def test_tfvars_json_and_bad_tfvars(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "env" {}\nvariable "n" { default = 1 }\n'
+        'resource "aws_sqs_queue" "q" {\n  name = "q-${var.env}"\n  n = var.n\n}\n')
+    (tmp_path / "terraform.tfvars.json").write_text('{"env": "p${x}", "n": 2}')
+    (tmp_path / "z.auto.tfvars").write_text("n = \n")
+    result = load_module(tmp_path, "", ["main.tf", "terraform.tfvars.json", "z.auto.tfvars"])
+    (queue,) = result.resources
+    assert queue.config == {"name": "q-p${x}", "n": 2}  # JSON strings are never templates
+    assert [(e.file, e.line) for e in result.errors] == [("z.auto.tfvars", 1)]
+
+
+def test_dynamic_block_with_unknown_for_each_is_unknown(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_security_group" "sg" {\n'
+        '  ingress {\n    from_port = 443\n  }\n'
+        '  dynamic "ingress" {\n    for_each = var.extra\n'
+        '    content {\n      from_port = ingress.value\n    }\n  }\n}\n')
+    (sg,) = load_module(tmp_path, "", ["main.tf"]).resources
+    assert sg.config == {"ingress": {"$unknown": 'dynamic "ingress" (for_each = var.extra)'}}
+
+
+def test_count_and_for_each_keep_the_base_address(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_s3_bucket" "b" {\n  count  = 2\n  bucket = "b-${count.index}"\n}\n')
+    (bucket,) = load_module(tmp_path, "", ["main.tf"]).resources
+    assert bucket.address == "aws_s3_bucket.b"
+    assert bucket.config == {"count": 2, "bucket": {"$unknown": '"b-${count.index}"'}}
+
+
+def _expressions() -> str:
+    return r'''
+locals {
+  zones = ["a", "b"]
+}
+resource "aws_instance" "odd" {
+  for_expr   = [for z in local.zones : upper(z) if z != "b"]
+  obj_for    = { for k, v in var.m : k => v... }
+  splat      = aws_subnet.s[*].id
+  attr_splat = aws_subnet.s.*.id
+  index      = local.zones[1]
+  missing    = local.zones[5]
+  nested     = "${"inner ${local.zones[0]}"}"
+  directive  = "%{ if var.x }yes%{ endif }"
+  escaped    = "%%{ not a directive }"
+  math       = 1 + 2 * 3
+  neg        = -1
+  float      = 2.5
+  unicode    = "caf\u00e9 \U0001F600"
+  provider_fn = provider::aws::arn_parse("arn:aws:s3:::b")
+  heredoc    = <<-EOT
+    line one ${local.zones[0]}
+      line two \n stays
+  EOT
+  parens     = (local.zones)
+  tpl_obj    = "${local.zones}"
+  nulls      = null
+  empty_list = []
+  objs       = [{ a = 1 }, { b = [true, null] }]
+}
+'''
+
+
+def test_many_expression_kinds_never_crash(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(_expressions())
+    result = load_module(tmp_path, "", ["main.tf"])
+    assert result.errors == ()
+    (odd,) = result.resources
+    config: dict[str, Any] = dict(odd.config)
+    assert config["index"] == "b"
+    assert config["missing"] == {"$unknown": "local.zones[5]"}
+    assert config["directive"] == {"$unknown": '"%{ if var.x }yes%{ endif }"'}
+    assert config["escaped"] == "%{ not a directive }"
+    assert config["neg"] == -1
+    assert config["float"] == 2.5
+    assert config["unicode"] == "café \U0001F600"
+    assert config["heredoc"] == "line one a\n  line two \\n stays"
+    assert config["parens"] == ["a", "b"]
+    assert config["tpl_obj"] == ["a", "b"]
+    assert config["nulls"] is None
+    assert config["empty_list"] == []
+    assert config["objs"] == [{"a": 1}, {"b": [True, None]}]
+    for key in ("for_expr", "obj_for", "splat", "attr_splat", "math", "provider_fn"):
+        assert set(config[key]) == {"$unknown"}, key
+    assert config["splat"] == {"$unknown": "aws_subnet.s[*].id"}
+    json.dumps(odd.to_input())  # plain JSON throughout
+
+
+def test_a_loader_bug_on_one_block_is_reported_not_raised(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import engine.load.terraform.module as module
+
+    real = module.policies_of
+
+    def explode(type_: str, *args: Any) -> Any:
+        if type_ == "aws_iam_role":
+            raise KeyError("boom")
+        return real(type_, *args)
+
+    monkeypatch.setattr(module, "policies_of", explode)
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_role" "r" {}\nresource "aws_sqs_queue" "q" {}\n')
+    result = load_module(tmp_path, "", ["main.tf"])
+    assert [r.address for r in result.resources] == ["aws_sqs_queue.q"]
+    assert [(e.code, e.file, e.line) for e in result.errors] == [("engine-error", "main.tf", 1)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mangled_files_never_raise(data: st.DataObject) -> None:
+    source = _expressions()
+    for _ in range(data.draw(st.integers(1, 4))):
+        position = data.draw(st.integers(0, len(source)))
+        junk = data.draw(st.sampled_from(['"', "{", "}", "${", "\n", "=", "<<EOT\n", "[", "(", ""]))
+        cut = data.draw(st.integers(0, 3))
+        source = source[:position] + junk + source[position + cut:]
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "main.tf").write_text(source)
+        result = load_module(Path(folder), "", ["main.tf"])
+    assert all(e.code == "parse-error" for e in result.errors)
+    json.dumps([r.to_input() for r in result.resources])

@@ -1,0 +1,108 @@
+"""load_plan on `terraform show -json` output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.load.terraform import LoadResult, load_plan
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "terraform"
+
+
+@pytest.fixture(scope="module")
+def plan() -> LoadResult:
+    return load_plan(FIXTURES, "plan/plan.json")
+
+
+def test_addresses_drop_instance_keys_and_walk_child_modules(plan: LoadResult) -> None:
+    assert plan.errors == ()
+    assert [(r.address, r.extra["module"], r.line) for r in plan.resources] == [
+        ("aws_s3_bucket.records", "", 13),
+        ("aws_db_instance.lims", "", 41),
+        ("aws_iam_role.trainer", "", 68),
+        ("data.aws_iam_policy_document.bucket", "", 94),
+        ("module.logs.aws_s3_bucket.this", "module.logs", 114),
+        ("module.logs.aws_s3_bucket.this", "module.logs", 136),
+        ("module.logs.module.kms.aws_kms_key.this", "module.logs.module.kms", 163),
+    ]
+    assert {r.file for r in plan.resources} == {"plan/plan.json"}
+    assert {(r.kind, r.extra["provider"]) for r in plan.resources} == {("terraform", "aws")}
+    data = plan.resources[3]
+    assert (data.type, data.name, data.extra["mode"]) == (
+        "aws_iam_policy_document", "bucket", "data")
+
+
+def test_exact_values_and_tags_all(plan: LoadResult) -> None:
+    records = plan.resources[0]
+    assert records.config["bucket"] == "gxp-prod-records"
+    assert records.config["object_lock_enabled"] is True
+    assert records.extra["tags"] == {
+        "Name": "gxp-prod-records", "gxp-classification": "gxp-critical",
+        "cost-center": "cc-4711", "system-owner": "qa-platform"}
+    assert plan.resources[2].extra["tags"] == {}
+
+
+def test_values_known_after_apply_are_unknown(plan: LoadResult) -> None:
+    records = plan.resources[0]
+    assert records.config["arn"] == {"$unknown": "(known after apply)"}
+    assert records.config["versioning"] == {"$unknown": "(known after apply)"}
+    kms = plan.resources[6]
+    assert kms.extra["tags"] == {"$unknown": "(known after apply)"}
+    assert kms.extra["iam_policies"] == [{
+        "attribute": "policy",
+        "statements": {"$unknown": "module.logs.module.kms.aws_kms_key.this.policy"}}]
+
+
+def test_sensitive_values_are_redacted(plan: LoadResult) -> None:
+    lims = plan.resources[1]
+    assert lims.config["password"] == {"$redacted": True}
+    assert lims.config["deletion_protection"] is True
+    dumped = json.dumps([r.to_input() for r in plan.resources])
+    assert "plan-secret-value" not in dumped
+
+
+def test_iam_policies_from_plan_values(plan: LoadResult) -> None:
+    assert plan.resources[2].extra["iam_policies"] == [
+        {"attribute": "assume_role_policy", "statements": [
+            {"Effect": "Allow", "Action": ["sts:AssumeRole"],
+             "Principal": {"Service": ["sagemaker.amazonaws.com"]}}]},
+        {"attribute": "inline_policy.policy", "statements": [
+            {"Sid": "PassRole", "Effect": "Allow", "Action": ["iam:PassRole"],
+             "Resource": ["*"]}]},
+    ]
+    (document,) = plan.resources[3].extra["iam_policies"]
+    assert document["attribute"] == "json"
+    assert [s["Sid"] for s in document["statements"]] == ["ReadRecords", "DenyInsecureTransport"]
+    assert document["statements"][1]["Condition"] == {"Bool": {"aws:SecureTransport": ["false"]}}
+
+
+def test_single_line_plan_has_line_one(tmp_path: Path) -> None:
+    compact = json.dumps(json.loads((FIXTURES / "plan" / "plan.json").read_text()))
+    (tmp_path / "tfplan.json").write_text(compact)
+    result = load_plan(tmp_path, "tfplan.json")
+    assert len(result.resources) == 7
+    assert {r.line for r in result.resources} == {1}
+
+
+def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:
+    (tmp_path / "plan.json").write_text('{\n  "planned_values": {\n    "root_module": {,\n')
+    result = load_plan(tmp_path, "plan.json")
+    assert result.resources == ()
+    (error,) = result.errors
+    assert (error.code, error.file, error.line) == ("parse-error", "plan.json", 3)
+    assert error.message.startswith("plan.json: line 3, column 21: invalid JSON")
+
+
+def test_json_that_is_not_a_plan_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    (error,) = load_plan(tmp_path, "package.json").errors
+    assert error.code == "parse-error"
+    assert "not a Terraform plan" in error.message
+
+
+def test_missing_file_is_an_error(tmp_path: Path) -> None:
+    (error,) = load_plan(tmp_path, "absent.json").errors
+    assert (error.code, error.file) == ("parse-error", "absent.json")
