@@ -54,5 +54,5 @@ def test_wheel_installs_and_scans_with_builtin_policies(
     assert ("IAM-02", "aws_iam_policy.pipeline") in fired
     assert ("GPU-01", "Job/ml-training/train-resnet") in fired
     where = subprocess.run([str(python), "-c", "import engine; print(engine.__file__)"],
-                           capture_output=True, text=True, check=True).stdout
+                           capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     assert where.startswith(str(site))
