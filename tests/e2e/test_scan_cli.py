@@ -230,3 +230,27 @@ def test_a_policy_error_in_one_unit_leaves_the_others_scanned(
     found = findings_by(document)
     # The Kubernetes unit was evaluated in full, the Terraform unit lost only its findings.
     assert ("GPU-01", "Job/ml-training/train-resnet", "k8s/training.yaml", 6) in found
+
+
+def test_charts_and_kustomize_folders_are_reported_as_not_rendered(
+        repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory(files={
+        "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+        "charts/api/templates/deployment.yaml": "kind: {{ .Values.kind }}\nmetadata:\n",
+        "deploy/overlays/prod/kustomization.yaml": "resources: [../../base]\n",
+        "deploy/overlays/prod/replicas.yaml": "kind: Deployment\nspec: {replicas: 3}\n",
+        "k8s/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ok\n  labels:\n"
+                       "    gxp-classification: non-gxp\n    system-owner: a\n"
+                       "    validation-status: not-validated\n    data-classification: x\n"
+                       "    cost-center: c\n",
+    })
+    run = run_cli("scan", str(repo), "--no-checkov", "-o", "json")
+    assert run.code == 3
+    document = run.json()
+    assert [(e["code"], e["file"]) for e in document["errors"]] == [
+        ("not-rendered", "charts/api/Chart.yaml"),
+        ("not-rendered", "deploy/overlays/prod/kustomization.yaml")]
+    # The template and the patch were not parsed as broken YAML nor as objects.
+    assert document["findings"] == []
+    assert document["scan"]["units"] == [
+        {"kind": "kubernetes", "identity": "kubernetes", "files": ["k8s/ns.yaml"]}]
