@@ -173,10 +173,14 @@ def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
 
 def _run_checkov(request: ScanRequest, units: Sequence[Unit],
                  loaded: _Loaded) -> tuple[list[Finding], list[ScanError], str]:
-    from engine.evaluate.checkov import CheckovEngine, CheckovSkip
+    from engine.evaluate.checkov import CheckovEngine, CheckovSkip, SeverityMapError
 
     skips = [CheckovSkip(s.id, s.reason, s.paths) for s in request.config.checkov_skip]
-    engine = CheckovEngine(skips=skips, severity_map_path=severity_map_path())
+    try:
+        engine = CheckovEngine(skips=skips, severity_map_path=severity_map_path())
+    except SeverityMapError as exc:  # a broken policy map is a policy error: exit 2
+        return [], [ScanError("policy-error", str(exc), file=str(severity_map_path()),
+                              invalid=True)], engine_version()
     terraform_dirs = [u.directory for u in units if u.kind is UnitKind.TERRAFORM]
     if not terraform_dirs and not loaded.kubernetes_files:
         return [], [], engine_version()

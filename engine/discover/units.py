@@ -175,8 +175,9 @@ def _kustomization_file(files: Sequence[str], directory: str) -> str:
 def _sniff_json(path: Path) -> str:
     """"plan", "kubernetes" or "other" — without parsing a large plan twice.
 
-    Unreadable or malformed JSON counts as "kubernetes" so the manifest loader reports the
-    parse error with its line, rather than the file vanishing.
+    Malformed JSON that mentions ``apiVersion`` or ``kind`` counts as "kubernetes" so the
+    manifest loader reports the parse error with its line, rather than the file vanishing;
+    other malformed JSON (``tsconfig.json`` with comments) is not IaC and is left alone.
     """
     try:
         with path.open("rb") as handle:
@@ -188,7 +189,7 @@ def _sniff_json(path: Path) -> str:
         return "plan"
     if '"apiVersion"' in head and '"kind"' in head:
         return "kubernetes"
-    if len(head) < _SNIFF_BYTES:
+    if len(head) < _SNIFF_BYTES and ('"apiVersion"' in head or '"kind"' in head):
         try:
             json.loads(head)
         except ValueError:

@@ -17,6 +17,8 @@ FILES = {
     "plans/prod.json": ('{"format_version": "1.2", "terraform_version": "1.9.0", '
                         '"planned_values": {}}'),
     "package.json": '{"name": "not-iac"}',
+    "tsconfig.json": '{\n  // comments make this invalid JSON, but it is not IaC\n}',
+    "k8s/broken.json": '{"apiVersion": "v1", "kind": ',
     "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
     "charts/api/values.yaml": "replicas: 1\n",
     "charts/api/templates/deploy.yaml": "kind: {{ .Values.kind }}\n",
@@ -43,7 +45,9 @@ def test_units_by_kind(tmp_path: Path) -> None:
         "infra/storage/terraform.tfvars")
     assert units[(UnitKind.TERRAFORM, "infra/iam")] == ("infra/iam/main.tf",)
     assert units[(UnitKind.TERRAFORM_PLAN, "plans/prod.json")] == ("plans/prod.json",)
-    assert units[(UnitKind.KUBERNETES, "kubernetes")] == ("k8s/app.json", "k8s/app.yaml")
+    # broken.json goes to the loader, which reports the parse error with its line.
+    assert units[(UnitKind.KUBERNETES, "kubernetes")] == (
+        "k8s/app.json", "k8s/app.yaml", "k8s/broken.json")
     assert not any(k == (UnitKind.TERRAFORM, "only-vars") for k in units)
     assert found.excluded == (("vendor/skip.yaml", "third-party manifests"),)
 
