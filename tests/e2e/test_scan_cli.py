@@ -254,3 +254,24 @@ def test_charts_and_kustomize_folders_are_reported_as_not_rendered(
     assert document["findings"] == []
     assert document["scan"]["units"] == [
         {"kind": "kubernetes", "identity": "kubernetes", "files": ["k8s/ns.yaml"]}]
+
+
+def test_hostile_hcl_string_fails_fast_in_both_engines(repo_factory: Callable[..., Path],
+                                                       capfd: pytest.CaptureFixture[str]) -> None:
+    # hcl2's own string regex backtracks catastrophically on this line; Checkov would stop
+    # after its 10 s timeout and print a traceback. Both engines now share the safe parser.
+    repo = repo_factory(files={"infra/main.tf": (
+        'resource "a" "b" {\n'
+        '  nested = "${"inner ${local.zones[0]}"}${  directive = "%{ if var.x }yes%{ endif }"\n'
+        '  escaped = "x"\n}\n'), "infra/ok.tf": 'resource "aws_sqs_queue" "q" {\n}\n'})
+    run = run_cli("scan", str(repo), "-o", "json", "--fail-on", "none")
+    assert run.code == 3
+    document = run.json()
+    assert [(e["code"], e["file"], e["line"]) for e in document["errors"]] == [
+        ("parse-error", "infra/main.tf", 2)]
+    assert document["scan"]["timings"]["checkov"] < 9  # a hang guard, not a benchmark
+    # The sibling file was still checked by Checkov.
+    assert any(f["resource"] == "aws_sqs_queue.q" and f["engine"] == "checkov"
+               for f in document["findings"])
+    # Nothing leaked onto the process's real stderr either (Checkov logs through logging).
+    assert "Traceback" not in run.err + capfd.readouterr().err

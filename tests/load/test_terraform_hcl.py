@@ -57,7 +57,8 @@ def test_malformed_string_does_not_backtrack_catastrophically() -> None:
             '  escaped = "x"\n}\n')
     started = time.perf_counter()
     error = parse_hcl(text, "x.tf")
-    assert time.perf_counter() - started < 2
+    # A hang guard, not a performance test: the broken parser takes hours, ours milliseconds.
+    assert time.perf_counter() - started < 30
     assert isinstance(error, ScanError) and error.line == 2
 
 

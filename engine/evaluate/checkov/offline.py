@@ -130,10 +130,11 @@ def _seal_terraform() -> None:
     from checkov.terraform.checks.provider.registry import provider_registry
     from checkov.terraform.checks.resource.registry import resource_registry
 
-    from engine.evaluate.checkov.speedups import install_fast_asteval
+    from engine.evaluate.checkov.speedups import install_fast_asteval, install_safe_hcl_parser
 
     _fail_loudly([resource_registry, data_registry, provider_registry, module_registry])
     install_fast_asteval()
+    install_safe_hcl_parser()
 
 
 def _seal_kubernetes() -> None:
@@ -265,12 +266,14 @@ def scanning() -> Iterator[ScanLog]:
     # Records of checkov.* loggers reach the root's handlers without passing the root's
     # filters: stop them at "checkov" (the NullHandler keeps logging's lastResort handler
     # from printing them instead).
-    checkov_logger = logging.getLogger("checkov")
-    propagate = checkov_logger.propagate
+    # "stopit" is the timeout helper vendored inside Checkov: it logs tracebacks.
+    loggers = [logging.getLogger(name) for name in ("checkov", "stopit")]
+    propagates = [logger.propagate for logger in loggers]
     sink = logging.NullHandler()
     root.addFilter(diverter)
-    checkov_logger.addHandler(sink)
-    checkov_logger.propagate = False
+    for logger in loggers:
+        logger.addHandler(sink)
+        logger.propagate = False
     _guard.attempts = []
     _guard.active = True
     try:
@@ -279,6 +282,7 @@ def scanning() -> Iterator[ScanLog]:
         _guard.active = False
         log.blocked.extend(_guard.attempts)
         _guard.attempts = []
-        checkov_logger.propagate = propagate
-        checkov_logger.removeHandler(sink)
+        for logger, propagate in zip(loggers, propagates, strict=True):
+            logger.propagate = propagate
+            logger.removeHandler(sink)
         root.removeFilter(diverter)

@@ -144,3 +144,23 @@ def same_state(fast: Any, reference: Any) -> bool:
         elif mine is not handler:
             return False
     return len(dict(fast_handlers)) == len(ref_handlers)
+
+
+def install_safe_hcl_parser() -> bool:
+    """Give Checkov the loader's HCL parser: hcl2's own grammar with its two string terminals
+    rewritten so they cannot backtrack catastrophically (engine/load/terraform/hcl.py).
+
+    hcl2's original regexes never return on some malformed strings; Checkov stops them only
+    after its 10 s signal timeout, per file, and only on the main thread. With the same
+    parser both engines agree on which files parse, and a hostile file costs milliseconds.
+    Returns False (hcl2 left alone) when the loader fell back to hcl2's own grammar.
+    """
+    from hcl2.parser import Hcl2
+
+    from engine.load.terraform.hcl import parser
+
+    safe = parser()
+    if safe is Hcl2.lark_parser:
+        return False
+    Hcl2.lark_parser = safe
+    return True
