@@ -212,7 +212,8 @@ class ScanResult:
     resource_count: int = 0
     versions: Mapping[str, str] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
-    skipped_checks: tuple[tuple[str, str, str], ...] = ()  # (check id, reason, paths) from config
+    # Checkov checks skipped by config: (check id, reason, path globs; empty = everywhere)
+    skipped_checks: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     def blocks(self, finding: Finding) -> bool:
         return (finding.status is Status.FAILED and finding.blocking

@@ -137,8 +137,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         resource_count=sum(len(v) for v in inventory.values()),
         versions=versions,
         timings={k: round(v, 3) for k, v in timings.items()},
-        skipped_checks=tuple((s.id, s.reason, ",".join(s.paths))
-                             for s in request.config.checkov_skip),
+        skipped_checks=tuple((s.id, s.reason, s.paths) for s in request.config.checkov_skip),
     )
 
 

@@ -38,7 +38,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
             "units": [{"kind": u.kind.value, "identity": u.identity, "files": list(u.files)}
                       for u in result.units],
             "excluded": [{"path": p, "reason": r} for p, r in result.excluded],
-            "checkov_skips": [{"id": i, "reason": r, "paths": p.split(",") if p else []}
+            "checkov_skips": [{"id": i, "reason": r, "paths": list(p)}
                               for i, r, p in result.skipped_checks],
             "timings": dict(result.timings),
         },

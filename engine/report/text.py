@@ -64,6 +64,10 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             line.append(clean(error.message))
             console.print(line)
         console.print()
+    for check_id, reason, paths in result.skipped_checks:
+        where = ", ".join(paths) if paths else "everywhere"
+        console.print(Text(f"Checkov {clean(check_id)} skipped by config ({clean(where)}): "
+                           f"{clean(reason)}", style="dim"))
     if result.excluded:
         reasons = sorted({reason for _, reason in result.excluded})
         console.print(Text(f"Excluded by config: {len(result.excluded)} file(s) — "

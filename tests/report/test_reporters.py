@@ -36,7 +36,8 @@ def fixed_result() -> ScanResult:
         units=(Unit(UnitKind.TERRAFORM, "infra", "infra", ("infra/main.tf",)),),
         excluded=(("legacy/a.yaml", "decommissioned"),), fail_on=Severity.HIGH,
         commit="abc123", policy_digest="sha256:00", policy_count=4, resource_count=9,
-        versions={"gitops-compliance": "0.1.0"}, timings={"total": 1.0})
+        versions={"gitops-compliance": "0.1.0"}, timings={"total": 1.0},
+        skipped_checks=(("CKV_AWS_144", "replication is AWS Backup", ("infra/s3.tf",)),))
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
@@ -54,6 +55,7 @@ def test_text_report() -> None:
     assert "warn GXP-10" in text
     assert "k8s/bad.yaml:7  [parse-error]" in text
     assert "Excluded by config: 1 file(s)" in text
+    assert "Checkov CKV_AWS_144 skipped by config (infra/s3.tf): replication is AWS Backup" in text
     assert "Verdict: INCOMPLETE (exit 3)" in text
     # Untrusted content cannot inject escape sequences or bidi overrides.
     assert "\x1b" not in text and "\u202e" not in text
@@ -70,6 +72,8 @@ def test_json_report_matches_its_schema() -> None:
     assert document["findings"][1]["rule"] == "warn"
     assert document["summary"]["passed_checks"] == 1
     assert document["scan"]["excluded"] == [{"path": "legacy/a.yaml", "reason": "decommissioned"}]
+    assert document["scan"]["checkov_skips"] == [
+        {"id": "CKV_AWS_144", "reason": "replication is AWS Backup", "paths": ["infra/s3.tf"]}]
 
 
 def test_unknown_format() -> None:
