@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from engine.model import Severity
+from engine.params import params_problem
 
 CONFIG_NAME = ".gitops-compliance.yaml"
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info", "none")
@@ -137,9 +138,17 @@ def parse_config(raw: Any, path: Path) -> Config:
         exclude=_exclusions(raw.get("exclude"), path),
         checkov_enabled=_checkov_enabled(raw.get("checkov"), path),
         checkov_skip=_checkov_skips(raw.get("checkov"), path),
-        params=_mapping(raw, "params", path),
+        params=_params(raw, path),
         severity=_severities(raw.get("severity"), path),
     )
+
+
+def _params(raw: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    params = _mapping(raw, "params", path)
+    problem = params_problem(params)
+    if problem:
+        raise ConfigError(f"{path}: {problem}")
+    return params
 
 
 def _str_list(raw: Mapping[str, Any], key: str, path: Path) -> list[str]:

@@ -1,13 +1,14 @@
 """Default policy parameters, handed to Rego as ``data.gitops_compliance.params``.
 
-The config's ``params:`` mapping is merged over these (one level deep per key), so a team
-overrides only what differs. Every key is documented in docs/parameters.md.
+Each key given under ``params:`` in ``.gitops-compliance.yaml`` replaces its default whole
+(so a team can also drop a required tag). Keys are validated here: a typo must not switch a
+policy off silently. ``custom`` is free-form, for the team's own policies.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 DEFAULT_PARAMS: dict[str, Any] = {
@@ -32,15 +33,52 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "log_retention_days": 365,
     "backup_retention_days": 7,
     "object_lock_days": 365,
+    # Free-form parameters for a team's own policies.
+    "custom": {},
 }
 
 
+def _string_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+_VALIDATORS: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "required_tags": ("a mapping of tag key -> null or a list of allowed values",
+                      lambda v: isinstance(v, Mapping) and all(
+                          isinstance(k, str) and (x is None or _string_list(x))
+                          for k, x in v.items())),
+    "gxp_tag": ("a non-empty string", lambda v: isinstance(v, str) and bool(v)),
+    "gxp_critical_values": ("a list of strings", _string_list),
+    "gpu_max_per_container": ("a whole number >= 0", _count),
+    "gpu_max_per_workload": ("a whole number >= 0", _count),
+    "gpu_namespace_allocations": ("a mapping of namespace -> whole number >= 0",
+                                  lambda v: isinstance(v, Mapping) and all(
+                                      isinstance(k, str) and _count(x) for k, x in v.items())),
+    "log_retention_days": ("a whole number >= 0 (0 = forever)", _count),
+    "backup_retention_days": ("a whole number >= 0", _count),
+    "object_lock_days": ("a whole number >= 0", _count),
+    "custom": ("a mapping", lambda v: isinstance(v, Mapping)),
+}
+
+
+def params_problem(overrides: Mapping[str, Any]) -> str | None:
+    """Why ``overrides`` is not a valid ``params:`` mapping (naming the key), or None."""
+    for key, value in overrides.items():
+        if key not in _VALIDATORS:
+            known = ", ".join(sorted(_VALIDATORS))
+            return f"params: unknown key {key!r} (known keys: {known})"
+        expected, valid = _VALIDATORS[key]
+        if not valid(value):
+            return f"params.{key}: expected {expected}, got {value!r}"
+    return None
+
+
 def merge_params(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Defaults with ``overrides`` laid over them; mappings merge one level deep."""
+    """Defaults with each key of ``overrides`` replacing its default."""
     merged = copy.deepcopy(DEFAULT_PARAMS)
-    for key, value in (overrides or {}).items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = copy.deepcopy(value)
+    merged.update(copy.deepcopy(dict(overrides or {})))
     return merged

@@ -96,10 +96,15 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     mark = clock()
     findings: list[Finding] = []
     errors: list[ScanError] = [*found.errors, *loaded.errors]
-    evaluator = RegoEvaluator(policies, params, inventory)
+    try:
+        evaluator: RegoEvaluator | None = RegoEvaluator(policies, params, inventory)
+    except Exception as exc:
+        evaluator = None
+        errors.append(ScanError("engine-error", f"the Rego engine rejected the scan's inventory "
+                                f"or parameters ({type(exc).__name__}); no Rego policy ran"))
     for unit in found.units:
         resources = loaded.resources.get(unit.identity)
-        if resources is None:
+        if resources is None or evaluator is None:
             continue
         outcome = _guarded(unit, "rego evaluation", evaluator.evaluate, unit, resources)
         if isinstance(outcome, ScanError):
@@ -116,7 +121,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         findings.extend(checkov_findings)
         # A file both loaders failed on is one problem: keep ours, which has the parser's
         # expectation in it, and drop Checkov's repeat.
-        ours = {e.file for e in errors if e.code == "parse-error"}
+        ours = {e.file for e in errors if e.file}
         errors.extend(e for e in checkov_errors if not (e.code == "parse-error" and e.file in ours))
         versions["checkov"] = version
         timings["checkov"] = clock() - mark
@@ -166,7 +171,10 @@ def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
         loaded.errors.extend(e if e.unit else dataclasses.replace(e, unit=unit.identity)
                              for e in outcome.errors)
         if isinstance(outcome, k8s_loader.LoadResult):
-            loaded.kubernetes_files = outcome.object_files
+            # A file that failed to load is already an error (exit 3); Checkov would stumble
+            # on the same bytes, so it only gets the files that loaded cleanly.
+            broken = {e.file for e in outcome.errors}
+            loaded.kubernetes_files = tuple(f for f in outcome.object_files if f not in broken)
     return loaded
 
 
@@ -184,7 +192,8 @@ def _run_checkov(request: ScanRequest, units: Sequence[Unit],
     if not terraform_dirs and not loaded.kubernetes_files:
         return [], [], engine_version()
     outcome = engine.run(request.snapshot.root, terraform_dirs=terraform_dirs,
-                         kubernetes_files=loaded.kubernetes_files)
+                         kubernetes_files=loaded.kubernetes_files,
+                         excluded=[e.path for e in request.config.exclude])
     return list(outcome.findings), list(outcome.errors), outcome.version
 
 
@@ -197,12 +206,10 @@ def _guarded(unit: Unit, stage: str, work: Callable[..., T], *args: Any) -> T | 
     try:
         return work(*args)
     except Exception as exc:
-        # Only the exception type and the start of its text: exception messages can quote
-        # scanned content, and the error must not become a leak.
-        text = str(exc).splitlines()[0][:200] if str(exc) else ""
-        return ScanError("internal-error", f"{stage} failed: {type(exc).__name__}: {text}",
-                         file=unit.files[0] if unit.files else unit.directory,
-                         unit=unit.identity)
+        # The exception type only: exception texts quote scanned content (a value that
+        # failed to convert), and an error message must not become a leak.
+        return ScanError("internal-error", f"{stage} failed with {type(exc).__name__}; the "
+                         "unit's results are missing", file=unit.directory, unit=unit.identity)
 
 
 def _dist_version(name: str) -> str:

@@ -18,6 +18,7 @@ from engine import __version__
 # command name -> module under engine.cli
 COMMANDS = {"scan": "engine.cli.scan"}
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -61,8 +62,24 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         parser.print_help(out)
         return EXIT_USAGE
     module = importlib.import_module(COMMANDS[args.command])
-    code: int = module.run(args, out, err)
+    try:
+        code: int = module.run(args, out, err)
+    except Exception as exc:
+        err.write(f"gitops-compliance: internal error: {type(exc).__name__} at "
+                  f"{_where(exc)}; the scan is incomplete. Please report this.\n")
+        return EXIT_INCOMPLETE
     return code
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame: enough to find the bug, no exception text (which
+    can quote scanned content)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "unknown location"
+    return f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
 
 
 def entry_point() -> None:

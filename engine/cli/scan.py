@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -15,6 +16,8 @@ from engine.source.worktree import find_root, worktree_snapshot
 
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+# Checkov ids cannot be checked without loading Checkov: their shape is.
+_CHECKOV_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (PolicyLoadError, EngineMismatchError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
+    known = {meta.id for meta in policies.metas}
+    unknown = sorted(p for p in config.severity if p not in known and not _CHECKOV_ID.match(p))
+    if unknown:
+        err.write(f"gitops-compliance: error: {config.source}: severity: no loaded policy has "
+                  f"the id {', '.join(unknown)}\n")
+        return EXIT_USAGE
 
     snapshot = worktree_snapshot(root, in_git)
     request = ScanRequest(snapshot=snapshot, scope=scope, config=config,
@@ -108,8 +117,13 @@ def _write_outputs(result: ScanResult, outputs: list[OutputSpec], out: TextIO,
         to_terminal = output.file is None and out.isatty()
         text = get_renderer(output.format)(result, RenderOptions(color=to_terminal))
         if output.file is None:
-            out.write(text)
-            out.flush()
+            try:
+                out.write(text)
+                out.flush()
+            except OSError as exc:  # stdout on a full disk, a closed pipe
+                err.write(f"gitops-compliance: error: cannot write the {output.format} report "
+                          f"to standard output: {exc.strerror or exc}\n")
+                code = _worst(code, EXIT_INCOMPLETE)
             continue
         try:
             write_atomic(output.file, text)

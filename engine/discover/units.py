@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from engine.config import Exclusion
+from engine.globs import path_matches
 from engine.model import ScanError, Unit, UnitKind
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -69,14 +69,15 @@ def discover(root: Path, files: Sequence[str], scope: Sequence[str],
         if chart is not None:
             rendered_elsewhere.setdefault(chart, UnitKind.HELM)
             continue
-        if directory in kustomizations:
-            rendered_elsewhere.setdefault(directory, UnitKind.KUSTOMIZE)
+        kustomization = _owning_dir(directory, kustomizations)
+        if kustomization is not None:  # its patches are not objects, in any subfolder
+            rendered_elsewhere.setdefault(kustomization, UnitKind.KUSTOMIZE)
             continue
-        if name.endswith(".tf") or _is_tfvars(path.name):
+        if _is_terraform(path.name):
             tf_dirs[directory].append(name)
         elif name.endswith(YAML_SUFFIXES):
             manifests.append(name)
-        elif name.endswith(".json") and not name.endswith(".tf.json"):
+        elif name.endswith(".json"):
             flavour = _sniff_json(root / name)
             if flavour == "plan":
                 plans.append(name)
@@ -86,7 +87,7 @@ def discover(root: Path, files: Sequence[str], scope: Sequence[str],
     units: list[Unit] = []
     for directory in sorted(tf_dirs):
         names = tuple(sorted(tf_dirs[directory]))
-        if any(n.endswith(".tf") for n in names):  # tfvars alone are not a module
+        if any(n.endswith((".tf", ".tf.json")) for n in names):  # tfvars alone: no module
             units.append(Unit(UnitKind.TERRAFORM, directory or ".", directory, names))
     units.extend(Unit(UnitKind.TERRAFORM_PLAN, plan, str(PurePosixPath(plan).parent), (plan,))
                  for plan in sorted(plans))
@@ -106,14 +107,19 @@ def discover(root: Path, files: Sequence[str], scope: Sequence[str],
 
 
 def _is_tfvars(base: str) -> bool:
-    return base == "terraform.tfvars" or base.endswith(TFVARS_AUTO)
+    return base in ("terraform.tfvars", "terraform.tfvars.json") or base.endswith(
+        (TFVARS_AUTO, TFVARS_AUTO + ".json"))
+
+
+def _is_terraform(base: str) -> bool:
+    """Module files: ``.tf``, ``.tf.json`` (reported by the loader as not supported yet) and
+    the variable files Terraform loads automatically."""
+    return base.endswith((".tf", ".tf.json")) or _is_tfvars(base)
 
 
 def _exclusion_reason(name: str, exclusions: Sequence[Exclusion]) -> str | None:
     for exclusion in exclusions:
-        pattern = exclusion.path
-        prefix = pattern.removesuffix("/**")
-        if fnmatch.fnmatchcase(name, pattern) or name == prefix or name.startswith(prefix + "/"):
+        if path_matches(exclusion.path, name):
             return exclusion.reason
     return None
 
@@ -154,10 +160,9 @@ def _expand_scope(scope: Sequence[str], files: Sequence[str], charts: set[str]) 
             chart = _owning_dir(directory, charts)
             if chart is not None:
                 expanded.append(chart)
-            elif entry.endswith(".tf") or _is_tfvars(PurePosixPath(entry).name):
+            elif _is_terraform(PurePosixPath(entry).name):
                 expanded.extend(f for f in files if str(PurePosixPath(f).parent) ==
-                                (directory or ".") and (f.endswith(".tf") or
-                                                       _is_tfvars(PurePosixPath(f).name)))
+                                (directory or ".") and _is_terraform(PurePosixPath(f).name))
             else:
                 expanded.append(entry)
         else:
@@ -181,15 +186,20 @@ def _sniff_json(path: Path) -> str:
     """
     try:
         with path.open("rb") as handle:
-            head = handle.read(_SNIFF_BYTES).decode("utf-8", errors="replace")
+            raw = handle.read(_SNIFF_BYTES)
+            head = raw.decode("utf-8", errors="replace")
+            if '"planned_values"' in head or ('"format_version"' in head and
+                                              '"terraform_version"' in head):
+                return "plan"
+            if len(raw) == _SNIFF_BYTES:
+                # apiVersion/kind may follow a long metadata block: a key order must not be
+                # a way around the gate. Only non-plan JSON is read whole.
+                head += handle.read().decode("utf-8", errors="replace")
     except OSError:
         return "kubernetes"
-    if '"planned_values"' in head or ('"format_version"' in head and '"terraform_version"'
-                                      in head):
-        return "plan"
     if '"apiVersion"' in head and '"kind"' in head:
         return "kubernetes"
-    if len(head) < _SNIFF_BYTES and ('"apiVersion"' in head or '"kind"' in head):
+    if '"apiVersion"' in head or '"kind"' in head:
         try:
             json.loads(head)
         except ValueError:

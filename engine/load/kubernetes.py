@@ -20,9 +20,30 @@ from engine.load.redact import redact_kubernetes_object
 from engine.model import Resource, ScanError
 
 try:  # libyaml is several times faster; fall back to pure Python where it is missing
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """Safe loading, with values as Kubernetes sees them: JSON types only.
+
+    The API server reads ``2024-01-01T10:00:00Z`` and ``!!binary`` as strings; PyYAML would
+    build ``datetime`` and ``bytes`` objects that no policy engine accepts.
+    """
+
+
+def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
+_Loader.add_constructor("tag:yaml.org,2002:set", _Base.construct_yaml_map)
+
+# A constructor that rejects a value (``!!int hunter2``) raises these, not YAMLError; their
+# text quotes the value, so only the node's line is kept.
+_CONSTRUCT_ERRORS = (ValueError, TypeError, KeyError, OverflowError, RecursionError)
 
 UNIT = "kubernetes"
 
@@ -65,7 +86,7 @@ def load_file(root: Path, name: str) -> tuple[list[Resource], list[ScanError]]:
         return [], [ScanError("parse-error", f"not UTF-8 text (byte {exc.start})", name, 0, UNIT)]
     except OSError as exc:
         return [], [ScanError("read-error", f"cannot read: {exc.strerror or exc}", name, 0, UNIT)]
-    documents = _json_documents(text, name) if name.endswith(".json") else _yaml_documents(text)
+    documents = _json_documents(text) if name.endswith(".json") else _yaml_documents(text)
     resources: list[Resource] = []
     errors: list[ScanError] = []
     try:
@@ -96,7 +117,14 @@ def _yaml_documents(text: str) -> Iterator[tuple[int, _Located]]:
             node = loader.get_node()
             if node is None:
                 continue
-            yield node.start_mark.line + 1, _Located(loader.construct_document(node), node)
+            line = node.start_mark.line + 1
+            try:
+                value = loader.construct_document(node)
+            except _CONSTRUCT_ERRORS as exc:
+                raise _ParseFailure(f"invalid YAML: a value does not match its type tag or "
+                                    f"nesting is too deep ({type(exc).__name__}); the document "
+                                    "was not scanned", line) from None
+            yield line, _Located(value, node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -110,12 +138,20 @@ def _yaml_documents(text: str) -> Iterator[tuple[int, _Located]]:
         loader.dispose()
 
 
-def _json_documents(text: str, name: str) -> Iterator[tuple[int, _Located]]:
+def _json_documents(text: str) -> Iterator[tuple[int, _Located]]:
+    """JSON is validated by the JSON parser, then read through YAML (a superset for every
+    JSON document json.loads accepts but tab-indented ones) to know each object's line."""
+    text = text.removeprefix("\ufeff")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _ParseFailure(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
-    yield 1, _Located(value, None)
+    except RecursionError:
+        raise _ParseFailure("invalid JSON: nesting is too deep", 0) from None
+    try:
+        yield from _yaml_documents(text)
+    except _ParseFailure:
+        yield 1, _Located(value, None)
 
 
 @dataclass(frozen=True)
@@ -137,34 +173,42 @@ class _Located:
 
 def _objects(document: _Located, line: int) -> Iterator[tuple[int, Mapping[str, Any]]]:
     value = document.value
-    if not _is_object(value):
+    if not isinstance(value, Mapping) or not isinstance(value.get("kind"), str):
         return
-    kind = str(value["kind"])
+    kind = value["kind"]
     items = value.get("items")
-    if kind == "List" or (kind.endswith("List") and isinstance(items, list)):
+    if isinstance(items, list) and (kind == "List" or kind.endswith("List")):
         lines = document.item_lines()
         for index, item in enumerate(items or []):
             if _is_object(item):
                 yield (lines[index] if index < len(lines) else line), item
         return
-    yield line, value
+    if _is_object(value):
+        yield line, value
 
 
 def _is_object(value: Any) -> bool:
+    """A Kubernetes object has apiVersion, kind and metadata. Tool configs that borrow the
+    first two (kind's ``kind: Cluster``, skaffold's ``kind: Config``) have no metadata."""
     return (isinstance(value, Mapping) and isinstance(value.get("apiVersion"), str)
-            and isinstance(value.get("kind"), str) and bool(value["kind"]))
+            and isinstance(value.get("kind"), str) and bool(value["kind"])
+            and isinstance(value.get("metadata"), Mapping))
 
 
 def _to_resource(obj: Mapping[str, Any], file: str,
                  line: int) -> tuple[Resource | None, ScanError | None]:
     kind = str(obj["kind"])
-    metadata = obj.get("metadata")
-    name = metadata.get("name") if isinstance(metadata, Mapping) else None
-    if not isinstance(name, str) or not name:
-        return None, ScanError("invalid-object", f"{kind} object without metadata.name: "
-                               "Kubernetes would reject it, so it was not scanned",
-                               file, line, UNIT)
-    raw_namespace = metadata.get("namespace") if isinstance(metadata, Mapping) else None
+    metadata = obj["metadata"]
+    name = metadata.get("name")
+    if not (isinstance(name, str) and name):
+        # generateName objects (Argo hooks, Jobs created per sync) get their name on creation.
+        prefix = metadata.get("generateName")
+        name = f"{prefix}*" if isinstance(prefix, str) and prefix else None
+    if name is None:
+        return None, ScanError("invalid-object", f"{kind} object without metadata.name or "
+                               "metadata.generateName: Kubernetes would reject it, so it was "
+                               "not scanned", file, line, UNIT)
+    raw_namespace = metadata.get("namespace")
     namespace = str(raw_namespace) if raw_namespace else None
     if kind in CLUSTER_SCOPED_KINDS:
         address = f"{kind}/{name}"

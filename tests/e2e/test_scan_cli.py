@@ -275,3 +275,58 @@ def test_hostile_hcl_string_fails_fast_in_both_engines(repo_factory: Callable[..
                for f in document["findings"])
     # Nothing leaked onto the process's real stderr either (Checkov logs through logging).
     assert "Traceback" not in run.err + capfd.readouterr().err
+
+
+def test_config_exclusions_hold_for_both_engines(repo_factory: Callable[..., Path]) -> None:
+    wide = ('resource "aws_iam_policy" "legacy" {\n  name = "legacy"\n  policy = jsonencode({\n'
+            '    Statement = [{Effect = "Allow", Action = ["s3:*"], Resource = "*"}]\n  })\n}\n')
+    repo = repo_factory(files={
+        "infra/legacy.tf": wide,
+        "infra/main.tf": 'resource "aws_sqs_queue" "q" {\n}\n',
+        ".gitops-compliance.yaml": "exclude:\n  - {path: infra/legacy.tf, reason: CHG-42}\n",
+    })
+    run = run_cli("scan", str(repo), "-o", "json", "--fail-on", "none")
+    document = run.json()
+    assert not any(f["file"] == "infra/legacy.tf" for f in document["findings"])
+    assert any(f["resource"] == "aws_sqs_queue.q" and f["engine"] == "checkov"
+               for f in document["findings"])
+    assert document["scan"]["excluded"] == [{"path": "infra/legacy.tf", "reason": "CHG-42"}]
+
+
+def test_a_value_rejected_by_its_yaml_tag_never_reaches_output(
+        repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory(files={
+        "k8s/secret.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: a}\n"
+                           "stringData:\n  password: !!int hunter2SECRET\n",
+        "k8s/leak.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: other, namespace: a}\n"
+                         "data:\n  token: c2VjcmV0LXRva2VuLXZhbHVl\n",
+    })
+    run = run_cli("scan", str(repo), "-o", "json")
+    assert run.code == 3
+    document = run.json()
+    assert [(e["code"], e["file"], e["line"]) for e in document["errors"]] == [
+        ("parse-error", "k8s/secret.yaml", 1)]
+    # The other file of the unit was still evaluated.
+    assert ("ENC-05", "Secret/a/other", "k8s/leak.yaml", 1) in findings_by(document)
+    assert "hunter2SECRET" not in run.out + run.err
+
+
+def test_standard_output_on_a_full_disk_is_a_clear_error(
+        repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory("e2e/noncompliant")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "engine", "scan", str(repo),
+                               "--no-checkov"], stdout=full, stderr=subprocess.PIPE, text=True,
+                              check=False)
+    assert done.returncode == 3
+    assert "cannot write the text report to standard output" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_severity_override_for_an_unknown_policy_is_a_usage_error(
+        repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory("e2e/noncompliant", files={
+        ".gitops-compliance.yaml": "severity:\n  GXP-99: high\n  CKV_AWS_16: low\n"})
+    run = run_cli("scan", str(repo), "--no-checkov")
+    assert run.code == 2
+    assert "GXP-99" in run.err and "CKV_AWS_16" not in run.err

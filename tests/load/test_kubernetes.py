@@ -96,3 +96,52 @@ def test_load_manifests_lists_files_that_hold_objects(tmp_path: Path) -> None:
     b = write(tmp_path, "b.yaml", "just: config\n")
     result = load_manifests(tmp_path, [a, b])
     assert result.object_files == ("a.yaml",)
+
+
+def test_values_are_json_types_as_the_api_server_reads_them(tmp_path: Path) -> None:
+    name = write(tmp_path, "cm.yaml", (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  annotations:\n"
+        "    released: 2024-01-01T10:00:00Z\n    day: 2024-01-01\n"
+        "binaryData:\n  blob: !!binary aGVsbG8=\n"))
+    resources, errors = load_file(tmp_path, name)
+    assert errors == []
+    config = resources[0].config
+    assert config["metadata"]["annotations"] == {"released": "2024-01-01T10:00:00Z",
+                                                 "day": "2024-01-01"}
+    assert config["binaryData"] == {"blob": "aGVsbG8="}
+
+
+def test_a_value_that_breaks_its_tag_is_an_error_without_the_value(tmp_path: Path) -> None:
+    name = write(tmp_path, "s.yaml", (
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: fine}\n---\n"
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\n"
+        "stringData:\n  password: !!int hunter2SECRET\n"))
+    resources, errors = load_file(tmp_path, name)
+    assert [r.address for r in resources] == ["Namespace/fine"]
+    assert [(e.code, e.file, e.line) for e in errors] == [("parse-error", "s.yaml", 5)]
+    assert "hunter2SECRET" not in errors[0].message
+
+
+def test_json_objects_keep_their_lines(tmp_path: Path) -> None:
+    name = write(tmp_path, "list.json", (
+        '{\n  "apiVersion": "v1",\n  "kind": "List",\n  "items": [\n'
+        '    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}},\n'
+        '    {\n      "apiVersion": "v1",\n      "kind": "Namespace",\n'
+        '      "metadata": {"name": "b"}\n    }\n  ]\n}\n'))
+    resources, errors = load_file(tmp_path, name)
+    assert errors == []
+    assert [(r.address, r.line) for r in resources] == [("Namespace/a", 5), ("Namespace/b", 6)]
+
+
+def test_tool_configs_borrowing_apiversion_and_kind_are_not_objects(tmp_path: Path) -> None:
+    name = write(tmp_path, "kind-config.yaml", (
+        "apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnodes:\n  - role: control-plane\n"))
+    assert load_file(tmp_path, name) == ([], [])
+
+
+def test_generate_name_objects_are_scanned(tmp_path: Path) -> None:
+    name = write(tmp_path, "hook.yaml", (
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: db-migrate-\n"
+        "  namespace: app\n"))
+    resources, errors = load_file(tmp_path, name)
+    assert (errors, [r.address for r in resources]) == ([], ["Job/app/db-migrate-*"])

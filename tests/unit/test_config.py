@@ -50,6 +50,11 @@ severity:
     ("checkov:\n  enabled: 'no'\n", "checkov.enabled"),
     ("severity:\n  GPU-01: urgent\n", "severity.GPU-01"),
     ("params: [1]\n", "params"),
+    ("params:\n  requried_tags: {}\n", "'requried_tags'"),
+    ("params:\n  required_tags: 5\n", "params.required_tags"),
+    ("params:\n  required_tags: {cost-center: 5}\n", "params.required_tags"),
+    ("params:\n  gpu_max_per_container: eight\n", "params.gpu_max_per_container"),
+    ("params:\n  gpu_namespace_allocations: {ml: -1}\n", "params.gpu_namespace_allocations"),
     ("- a\n", "top level"),
     ("fail_on: [\n", ".gitops-compliance.yaml:"),
 ])
@@ -79,3 +84,11 @@ checkov:
     assert config.checkov_skip[0].paths == ("platform/terraform/s3.tf",)
     assert load_config(write(tmp_path, "exclude: [{path: a, reason: b}]\n")).rooted(
         tmp_path).exclude[0].path == "a"
+
+
+def test_a_params_key_replaces_its_default_whole() -> None:
+    from engine.params import merge_params
+
+    merged = merge_params({"required_tags": {"owner": None}})
+    assert merged["required_tags"] == {"owner": None}
+    assert merged["gpu_max_per_container"] == 8

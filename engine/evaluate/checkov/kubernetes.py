@@ -245,7 +245,7 @@ def _unchecked_reason(obj: Any) -> str:
                     "characters, or containing '#', '{' or '}')")
         return str(why)
     if is_invalid_k8_definition(obj):
-        return "'metadata' is missing or not a mapping"
+        return ""  # no metadata: a tool's config (kind's Cluster), not an object; the loader agrees
     if get_resource_id(obj) is None:
         return "the object has neither metadata.name nor labels"
     return ""

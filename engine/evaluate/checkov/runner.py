@@ -22,9 +22,9 @@ from engine.evaluate.checkov.skips import (
     CheckovSkip,
     InlineSuppression,
     is_skipped,
-    path_matches,
     split_skips,
 )
+from engine.globs import path_matches
 from engine.model import Finding, ScanError, Status
 
 if TYPE_CHECKING:
