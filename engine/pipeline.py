@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from engine import __version__
 from engine.config import Config
 from engine.decide.verdict import apply_severity_overrides, order_findings
-from engine.discover.units import discover
+from engine.discover.units import discover, in_scope
 from engine.load import kubernetes as k8s_loader
 from engine.model import (
     Finding,
@@ -95,7 +95,8 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
 
     mark = clock()
     findings: list[Finding] = []
-    errors: list[ScanError] = [*found.errors, *loaded.errors]
+    unreadable = [e for e in request.snapshot.errors if in_scope(e.file, request.scope)]
+    errors: list[ScanError] = [*unreadable, *found.errors, *loaded.errors]
     try:
         evaluator: RegoEvaluator | None = RegoEvaluator(policies, params, inventory)
     except Exception as exc:

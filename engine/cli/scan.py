@@ -12,7 +12,7 @@ from engine.config import Config, ConfigError, find_config, load_config
 from engine.model import ScanResult, Severity
 from engine.report import RenderOptions, get_renderer
 from engine.report.writer import OutputError, write_atomic
-from engine.source.worktree import find_root, worktree_snapshot
+from engine.source.worktree import SourceError, find_root, worktree_snapshot
 
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
@@ -52,7 +52,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         outputs = parse_outputs(args.output)
         root, scope, in_git = _resolve_scope(args.paths)
         config = _load_config(args.config, Path(args.paths[0]), root)
-    except (UsageError, ConfigError) as exc:
+        named = [s for s in scope if s and (root / s).is_file()]
+        snapshot = worktree_snapshot(root, in_git, named)
+    except (UsageError, ConfigError, SourceError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
 
@@ -77,7 +79,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                   f"the id {', '.join(unknown)}\n")
         return EXIT_USAGE
 
-    snapshot = worktree_snapshot(root, in_git)
     request = ScanRequest(snapshot=snapshot, scope=scope, config=config,
                           use_checkov=not args.no_checkov, fail_on=fail_on)
     result = run_scan(request, policies)

@@ -47,7 +47,7 @@ def discover(root: Path, files: Sequence[str], scope: Sequence[str],
         reason = _exclusion_reason(name, exclusions)
         if reason is None:
             kept.append(name)
-        elif _in_scope(name, scope):
+        elif in_scope(name, scope):
             excluded.append((name, reason))
 
     charts = _marker_dirs(kept, lambda base: base == "Chart.yaml")
@@ -61,7 +61,7 @@ def discover(root: Path, files: Sequence[str], scope: Sequence[str],
     rendered_elsewhere: dict[str, UnitKind] = {}
 
     for name in kept:
-        if not _in_scope(name, scope):
+        if not in_scope(name, scope):
             continue
         path = PurePosixPath(name)
         directory = path.parent.as_posix() if path.parent.as_posix() != "." else ""
@@ -124,7 +124,7 @@ def _exclusion_reason(name: str, exclusions: Sequence[Exclusion]) -> str | None:
     return None
 
 
-def _in_scope(name: str, scope: Sequence[str]) -> bool:
+def in_scope(name: str, scope: Sequence[str]) -> bool:
     return any(s in ("", ".") or name == s or name.startswith(s.rstrip("/") + "/")
                for s in scope)
 

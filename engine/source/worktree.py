@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.model import ScanError
+
 # Never scanned, whatever the ignore files say: tool state, not infrastructure.
 ALWAYS_EXCLUDED_DIRS = frozenset({".git", ".terraform", ".terragrunt-cache", "node_modules"})
+
+
+class SourceError(Exception):
+    """The repository cannot be read as git would read it (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -23,26 +30,59 @@ class Snapshot:
     root: Path
     files: tuple[str, ...]  # relative to root, POSIX, sorted
     commit: str | None  # HEAD of the repository, None outside git
+    errors: tuple[ScanError, ...] = ()  # files that were listed but must not be read
 
 
 def find_root(path: Path) -> tuple[Path, bool]:
-    """The scan root: the git top level of ``path``, else the path (or its folder)."""
+    """The scan root: the git top level of ``path``, else the path (or its folder).
+
+    git refusing the repository (for example "dubious ownership" in a CI container) is an
+    error, not a reason to fall back to a walk that would ignore ``.gitignore``.
+    """
     start = path if path.is_dir() else path.parent
-    toplevel = _git(start, "rev-parse", "--show-toplevel")
-    if toplevel is not None:
-        return Path(toplevel.strip()).resolve(), True
-    return start.resolve(), False
+    done = _git(start, "rev-parse", "--show-toplevel")
+    if done is None:  # no git on this machine
+        return start.resolve(), False
+    if done.returncode == 0:
+        return Path(done.stdout.strip()).resolve(), True
+    if "not a git repository" in done.stderr:
+        return start.resolve(), False
+    first = done.stderr.strip().splitlines()[0] if done.stderr.strip() else "unknown error"
+    raise SourceError(f"git cannot read the repository at {start}: {first}")
 
 
-def worktree_snapshot(root: Path, in_git: bool) -> Snapshot:
+def worktree_snapshot(root: Path, in_git: bool, named: Sequence[str] = ()) -> Snapshot:
+    """The files to scan. ``named`` are files given on the command line (relative to the
+    root): they are scanned even when ``.gitignore`` lists them — the user asked for them."""
     if in_git:
         listed = _git(root, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-        if listed is not None:
-            names = {n for n in listed.split("\0") if n}
-            files = sorted(n for n in names if _keep(n) and (root / n).is_file())
-            head = _git(root, "rev-parse", "--verify", "-q", "HEAD")
-            return Snapshot(root, tuple(files), head.strip() if head else None)
-    return Snapshot(root, tuple(_walk(root)), None)
+        if listed is None or listed.returncode != 0:
+            raise SourceError(f"git ls-files failed in {root}")
+        names = {n for n in listed.stdout.split("\0") if n and _keep(n)}
+        head = _git(root, "rev-parse", "--verify", "-q", "HEAD")
+        commit = head.stdout.strip() if head is not None and head.returncode == 0 else None
+    else:
+        names, commit = set(_walk(root)), None
+    names.update(n for n in named if (root / n).is_file())
+    files, errors = _readable(root, sorted(names))
+    return Snapshot(root, tuple(files), commit, tuple(errors))
+
+
+def _readable(root: Path, names: list[str]) -> tuple[list[str], list[ScanError]]:
+    """Regular files inside the root; a symlink that leads outside it is reported, not read."""
+    files: list[str] = []
+    errors: list[ScanError] = []
+    for name in names:
+        path = root / name
+        if path.is_symlink():
+            target = path.resolve()
+            if target != root and root not in target.parents:
+                errors.append(ScanError("path-error", "symbolic link to a file outside the "
+                                        "repository: not followed, not scanned", name))
+                continue
+        if path.is_file():
+            files.append(name)
+    return files, errors
 
 
 def _keep(relative: str) -> bool:
@@ -59,17 +99,16 @@ def _walk(root: Path) -> list[str]:
     return sorted(found)
 
 
-def _git(cwd: Path, *args: str) -> str | None:
-    """Run git plumbing; None when git is absent or ``cwd`` is not in a repository.
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str] | None:
+    """Run git plumbing; None when git itself is absent.
 
     Plain subprocess rather than GitPython here: two plumbing calls on the hot path of every
     pre-commit run, and GitPython's import alone costs more than both.
     """
     try:
-        done = subprocess.run(
+        return subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, text=True, check=False,
             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
         )
     except (FileNotFoundError, NotADirectoryError):
         return None
-    return done.stdout if done.returncode == 0 else None
