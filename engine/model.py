@@ -209,6 +209,7 @@ class ScanResult:
     commit: str | None = None
     policy_digest: str = ""
     policy_count: int = 0
+    rego_passed: int = 0  # applicable resources per Rego policy that did not fail it
     resource_count: int = 0
     versions: Mapping[str, str] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)

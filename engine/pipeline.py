@@ -33,7 +33,7 @@ from engine.resources import policies_dir, severity_map_path
 from engine.source.worktree import Snapshot
 
 if TYPE_CHECKING:
-    from engine.evaluate.rego import PolicySet
+    from engine.evaluate.rego import PolicySet, UnitEvaluation
 
 T = TypeVar("T")
 
@@ -103,6 +103,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         evaluator = None
         errors.append(ScanError("engine-error", f"the Rego engine rejected the scan's inventory "
                                 f"or parameters ({type(exc).__name__}); no Rego policy ran"))
+    rego_passed = 0
     for unit in found.units:
         resources = loaded.resources.get(unit.identity)
         if resources is None or evaluator is None:
@@ -113,6 +114,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         else:
             findings.extend(outcome.findings)
             errors.extend(outcome.errors)
+            rego_passed += _passed(outcome)
     timings["rego"] = clock() - mark
 
     versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}
@@ -140,11 +142,26 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         commit=request.snapshot.commit,
         policy_digest=policies.digest,
         policy_count=len(policies.metas),
+        rego_passed=rego_passed,
         resource_count=sum(len(v) for v in inventory.values()),
         versions=versions,
         timings={k: round(v, 3) for k, v in timings.items()},
         skipped_checks=tuple((s.id, s.reason, s.paths) for s in request.config.checkov_skip),
     )
+
+
+def _passed(outcome: UnitEvaluation) -> int:
+    """Rego passes of one unit (DESIGN.md §6): applicable resources minus those that failed.
+    A resource with only ``warn`` findings still passed: warnings never block."""
+    from engine.evaluate.rego import resource_key
+
+    failed: dict[str, set[str]] = {}
+    for finding in outcome.findings:
+        if finding.blocking and finding.resource:
+            failed.setdefault(finding.policy_id, set()).add(
+                resource_key(finding.resource, finding.file))
+    return sum(len(set(keys) - failed.get(policy, set()))
+               for policy, keys in outcome.applicable.items())
 
 
 def _load_unit(root: Path, unit: Unit) -> _UnitLoad | None:

@@ -50,7 +50,8 @@ def to_document(result: ScanResult) -> dict[str, Any]:
 
 def summary(result: ScanResult) -> dict[str, Any]:
     failed = {s.value: 0 for s in Severity}
-    warnings = passed = 0
+    warnings = 0
+    passed = result.rego_passed
     for finding in result.findings:
         if finding.status is Status.PASSED:
             passed += 1

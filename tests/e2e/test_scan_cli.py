@@ -330,3 +330,22 @@ def test_a_severity_override_for_an_unknown_policy_is_a_usage_error(
     run = run_cli("scan", str(repo), "--no-checkov")
     assert run.code == 2
     assert "GXP-99" in run.err and "CKV_AWS_16" not in run.err
+
+
+LABELLED_NAMESPACE = ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ok\n  labels:\n"
+                      "    gxp-classification: non-gxp\n    system-owner: a\n"
+                      "    validation-status: not-validated\n    data-classification: x\n"
+                      "    cost-center: c\n")
+
+
+@pytest.mark.parametrize(("secret_body", "passed"), [("type: Opaque\n", 2),
+                                                     ("data:\n  k: dmFsdWU=\n", 1)])
+def test_rego_passes_are_counted_per_applicable_resource(
+        repo_factory: Callable[..., Path], secret_body: str, passed: int) -> None:
+    # GXP-10 applies to the Namespace, ENC-05 to the Secret: each passes or fails once.
+    repo = repo_factory(files={
+        "ns.yaml": LABELLED_NAMESPACE,
+        "secret.yaml": f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: ok}}\n"
+                       f"{secret_body}"})
+    run = run_cli("scan", str(repo), "--no-checkov", "-o", "json", "--fail-on", "none")
+    assert run.json()["summary"]["passed_checks"] == passed

@@ -88,6 +88,17 @@ def test_fixture_results_equal_opa(name: str, params: Mapping[str, Any]) -> None
     assert _normalized(regorus_result) == _normalized(opa_result)
 
 
+def test_same_objects_in_several_files_equal_opa() -> None:
+    """kubernetes-envs: envs/dev and envs/staging hold identical bad copies of the same
+    objects (envs/prod a good one); both engines keep one item per copy, named by file."""
+    opa_result, regorus_result = _both(FIXTURE_INPUTS["kubernetes-envs"], DEFAULT_PARAMS,
+                                       EMPTY_INVENTORY)
+    assert _normalized(regorus_result) == _normalized(opa_result)
+    enc05 = regorus_result[[p.meta.id for p in POLICY_SET.policies].index("ENC-05")][0]
+    assert sorted((item["resource"], item["file"]) for item in enc05) == [
+        ("Secret/app/db", "envs/dev/app.yaml"), ("Secret/app/db", "envs/staging/app.yaml")]
+
+
 def test_fixtures_exercise_every_policy() -> None:
     """Guards the differential test against comparing empty results."""
     fired: set[str] = set()
@@ -107,7 +118,10 @@ def test_synthetic_scope_equals_opa() -> None:
     document = unit_input(unit, resources)
     inventory = {"terraform": [], "kubernetes": document["resources"]}
     opa_result, regorus_result = _both(document, DEFAULT_PARAMS, inventory)
-    assert sum(len(rule) for policy in regorus_result for rule in policy) > 500
+    # not an empty comparison: every policy that judges Kubernetes objects reports here
+    fired = {policy.meta.id for policy, rules in zip(POLICY_SET.policies, regorus_result,
+                                                     strict=True) if any(rules)}
+    assert fired == {"ENC-05", "GPU-01", "GXP-10"}
     assert _normalized(regorus_result) == _normalized(opa_result)
 
 

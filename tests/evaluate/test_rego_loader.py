@@ -23,7 +23,7 @@ def test_builtin_library_loads() -> None:
                                     "gitops_compliance.lib.util")
     assert {f.file for f in policy_set.test_files} == {
         "encryption/enc05_test.rego", "gpu/gpu01_test.rego", "gxp/gxp10_test.rego",
-        "iam/iam02_test.rego"}
+        "iam/iam02_test.rego", "lib/util_test.rego"}
     assert policy_set.by_id()["GPU-01"].meta.source == "gpu/gpu01.rego"
     assert len(policy_set.digest) == 64
 

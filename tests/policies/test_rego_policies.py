@@ -3,6 +3,7 @@ regorus — how Rego tests run in CI) and the metadata every built-in policy mus
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,14 @@ from engine.evaluate.rego import (
     rego_test_engine,
     run_rego_test,
 )
+from engine.evaluate.rego.loader import AGGREGATE_RULE
 from engine.params import DEFAULT_PARAMS
 from engine.resources import policies_dir
 
 REGO_DIR = policies_dir() / "rego"
 POLICY_SET: PolicySet = load_policy_set([REGO_DIR], display_root=REGO_DIR)
 CASES: tuple[RegoTestCase, ...] = rego_test_cases(POLICY_SET)
+FIXTURES = sorted((Path(__file__).parent.parent / "fixtures" / "rego").glob("*.json"))
 # docs/policies.md: 21CFR11.<section>[(<paragraph>)[(<item>)]], EUANNEX11-<section>[.<sub>]
 CONTROL_ID = re.compile(
     r"^(21CFR11\.(10|30|50|70)(\([a-k]\)(\(\d\))?)?|EUANNEX11-(P|\d+(\.\d+)?))$")
@@ -63,3 +66,20 @@ def test_taggable_types_are_data() -> None:
     assert "aws_s3_bucket" in types and "aws_s3_bucket_versioning" not in types
     gxp10 = POLICY_SET.by_id()["GXP-10"].meta
     assert types <= set(gxp10.applies_to) and "Namespace" in gxp10.applies_to
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_builtin_items_name_their_resource_and_file(path: Path) -> None:
+    """docs/policies.md: every built-in item is built by lib.util.item, so it carries the
+    address and the file of an input resource — the engine locates findings by both."""
+    document = json.loads(path.read_text("utf-8"))
+    where = {(r["address"], r["file"]) for r in document["resources"]}
+    engine = POLICY_SET.new_engine()
+    engine.add_data({"inventory": {"terraform": [], "kubernetes": []},
+                     "gitops_compliance": {"params": DEFAULT_PARAMS}})
+    engine.set_input(document)
+    results = json.loads(engine.eval_rule_as_json(AGGREGATE_RULE))
+    for policy, rules in zip(POLICY_SET.policies, results, strict=True):
+        for item in (item for rule in rules for item in rule):
+            assert isinstance(item, dict), f"{policy.meta.id}: {item!r}"
+            assert (item["resource"], item["file"]) in where, f"{policy.meta.id}: {item!r}"

@@ -13,7 +13,8 @@ An evaluator is not thread-safe (it owns one engine); create one per worker.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,13 +35,38 @@ _INPUT_KIND = {
 }
 
 
+def resource_key(address: str, file: str) -> str:
+    """The key of one resource in :attr:`UnitEvaluation.applicable`: ``"<address>@<file>"``.
+
+    ``Secret/app/s@envs/prod/app.yaml``, ``aws_s3_bucket.logs@infra/storage/main.tf``. The
+    file is part of the key because an address repeats across files (``envs/dev`` and
+    ``envs/prod`` holding the same objects) and each copy passes or fails on its own. Build
+    keys with this function rather than by hand.
+    """
+    return f"{address}@{file}"
+
+
 @dataclass(frozen=True)
 class UnitEvaluation:
     """What one unit produced.
 
-    ``applicable`` maps each policy id that evaluated without error to the sorted addresses
-    of the unit's resources it applies to (``applies_to`` matches, plus any resource it
-    reported), so a caller counts passed = applicable - failed - waived.
+    ``applicable`` maps each policy id that evaluated without error (a policy that failed
+    in the engine is absent: nothing of it may count as passed) to the sorted, distinct
+    :func:`resource_key` of every resource it applies to: the unit's resources whose type
+    matches ``applies_to``, plus every resource the policy reported in any rule (``deny``,
+    ``violation`` or ``warn``), keyed where the finding was located. Two objects with the
+    same address in different files are two keys; two in the same file are one.
+
+    The caller counts, per policy id::
+
+        failed = {resource_key(f.resource, f.file)
+                  for f in findings if f.policy_id == policy_id and f.resource}
+        passed = set(applicable[policy_id]) - failed
+
+    using ``Finding.file`` as reported (the located file), before any waiver — then
+    subtracts waived keys the same way. Findings without a ``resource`` (about the unit)
+    are never in ``applicable``. Whether a ``warn``-only resource counts as failed is the
+    caller's choice (filter on ``f.blocking``); every finding's key is in ``applicable``.
     """
 
     findings: tuple[Finding, ...] = ()
@@ -58,8 +84,17 @@ def unit_input(unit: Unit, resources: Sequence[Resource]) -> dict[str, Any]:
     }
 
 
-def _engine_reason(exc: Exception) -> str:
-    """``file:line: message`` from a regorus error (no backtrace, no source excerpt)."""
+# address -> every distinct (file, line) it has, sorted: lookups never depend on the order
+# resources or inventory entries were given in.
+_Index = Mapping[str, tuple[tuple[str, int], ...]]
+
+
+_LOCATION = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+)$")
+
+
+def _engine_failure(exc: Exception) -> tuple[str, int, str]:
+    """(``file:line:col`` or "", line or 0, message) of a regorus error — no backtrace, no
+    source excerpt. The file is as the module was added to the engine (the loader's path)."""
     text = clean_engine_message(str(exc))
     location = ""
     reason = ""
@@ -70,6 +105,11 @@ def _engine_reason(exc: Exception) -> str:
         elif stripped.startswith("error:") and not reason:
             reason = stripped.removeprefix("error:").strip()
     reason = reason or (text.splitlines()[-1].strip() if text else type(exc).__name__)
+    where = _LOCATION.match(location)
+    return location, int(where.group("line")) if where else 0, reason
+
+
+def _join(location: str, reason: str) -> str:
     return f"{location}: {reason}" if location else reason
 
 
@@ -105,24 +145,24 @@ class RegoEvaluator:
             per_policy, errors = self._evaluate_separately(unit, exc)
 
         findings: list[Finding] = []
-        locations = {r.address: (r.file, r.line) for r in reversed(resources)}
+        locations = _index((r.address, r.file, r.line) for r in resources)
         applicable: dict[str, tuple[str, ...]] = {}
         for policy, rule_results in zip(policies, per_policy, strict=True):
             if rule_results is None:
                 continue
-            failed: set[str] = set()
+            reported: set[str] = set()
             for rule, items in zip(RULES, rule_results, strict=True):
                 for item in items:
-                    finding, problem = self._finding(policy, rule, item, unit, locations)
+                    finding, problems = self._finding(policy, rule, item, unit, locations)
                     findings.append(finding)
                     if finding.resource:
-                        failed.add(finding.resource)
-                    if problem:
-                        errors.append(self._error(unit, problem, code="policy-error"))
-            applicable[policy.meta.id] = self._applicable(policy, resources, failed)
+                        reported.add(resource_key(finding.resource, finding.file))
+                    errors.extend(self._error(unit, problem, code="policy-error",
+                                              file=policy.file) for problem in problems)
+            applicable[policy.meta.id] = self._applicable(policy, resources, reported)
 
         findings.sort(key=Finding.sort_key)
-        errors.sort(key=lambda e: (e.code, e.message))
+        errors.sort(key=lambda e: (e.code, e.file, e.line, e.message))
         return UnitEvaluation(tuple(findings), tuple(errors), applicable)
 
     def _evaluate_separately(self, unit: Unit, first_error: Exception) -> tuple[
@@ -139,31 +179,44 @@ class RegoEvaluator:
                 out.append(answer["result"][0]["expressions"][0]["value"])
             except Exception as exc:
                 out.append(None)
+                where, line, reason = _engine_failure(exc)
+                # The error's line is the policy's only when the engine located the failure
+                # in the policy file itself (not in a library it calls).
                 errors.append(self._error(
-                    unit, f"policy {policy.meta.id} failed: {_engine_reason(exc)}"))
+                    unit, f"policy {policy.meta.id} failed: {_join(where, reason)}",
+                    file=policy.file, line=line if where.startswith(f"{policy.file}:") else 0))
         if not errors:  # only the combination failed; still never a silent pass
-            errors.append(self._error(
-                unit, f"Rego evaluation failed: {_engine_reason(first_error)}"))
+            where, _, reason = _engine_failure(first_error)
+            errors.append(self._error(unit, f"Rego evaluation failed: {_join(where, reason)}"))
             out = [None] * len(out)
         return out, errors
 
-    def _error(self, unit: Unit, message: str, code: str = "engine-error") -> ScanError:
-        return ScanError(code=code, message=message, unit=unit.identity)
+    def _error(self, unit: Unit, message: str, code: str = "engine-error", *,
+               file: str = "", line: int = 0) -> ScanError:
+        return ScanError(code=code, message=message, file=file, line=line,
+                         unit=unit.identity)
 
     def _finding(self, policy: RegoPolicy, rule: str, item: Any, unit: Unit,
-                 locations: Mapping[str, tuple[str, int]]) -> tuple[Finding, str]:
-        """The finding for one rule item, and a policy problem to report ("" if none)."""
+                 locations: _Index) -> tuple[Finding, list[str]]:
+        """The finding for one rule item, and the policy problems to report."""
         meta = policy.meta
-        problem = ""
+        problems: list[str] = []
         message, resource, attribute, severity_text = _item_fields(item)
         severity = meta.severity
         if severity_text:
             try:
                 severity = Severity.parse(severity_text)
             except ValueError:
-                problem = (f"policy {meta.id} returned an item with an unknown severity "
-                           f"{severity_text!r}; used {meta.severity.value}")
-        file, line = self._locate(resource, unit, locations)
+                problems.append(
+                    f"policy {meta.id} returned an item with an unknown severity "
+                    f"{severity_text!r}; used {meta.severity.value}")
+        item_file = item.get("file", "") if isinstance(item, Mapping) else ""
+        if not isinstance(item_file, str):
+            problems.append(
+                f"policy {meta.id} returned an item whose file is not a string "
+                f"({json.dumps(item_file, sort_keys=True)}); located by address")
+            item_file = ""
+        file, line = self._locate(resource, item_file, unit, locations)
         finding = Finding(
             policy_id=meta.id, title=meta.title, severity=severity, family=meta.family,
             engine=Engine.REGO, status=Status.FAILED, resource=resource, file=file, line=line,
@@ -171,31 +224,48 @@ class RegoEvaluator:
             remediation=meta.remediation, controls=meta.controls, catalog=meta.catalog,
             blocking=rule not in _NON_BLOCKING_RULES,
         )
-        return finding, problem
+        return finding, problems
 
-    def _locate(self, address: str, unit: Unit,
-                locations: Mapping[str, tuple[str, int]]) -> tuple[str, int]:
-        if address in locations:
-            return locations[address]
-        candidates = self._inventory_locations.get(address, ()) if address else ()
-        if len(candidates) == 1:
-            return candidates[0]
-        inside = [c for c in candidates if _within(c[0], unit.directory)]
+    def _locate(self, address: str, file: str, unit: Unit,
+                locations: _Index) -> tuple[str, int]:
+        """Where a finding about ``address`` (in ``file``, when the item names one) is.
+
+        With a file: the object with that address in that file — among the unit's resources,
+        then the scope's — or, when there is none, that file at line 0. Without one, the
+        first in (file, line) order of: the unit's objects with the address; else the
+        scope's inside the unit's directory; else the scope's anywhere. Nothing found: the
+        unit's directory, line 0. Within one file the lowest line wins.
+        """
+        if not address:
+            return unit.directory, 0
+        here = locations.get(address, ())
+        scope = self._inventory_locations.get(address, ())
+        if file:
+            for candidates in (here, scope):
+                lines = [line for f, line in candidates if f == file]
+                if lines:
+                    return file, lines[0]
+            return file, 0
+        if here:
+            return here[0]
+        inside = [c for c in scope if _within(c[0], unit.directory)]
         if inside:
             return inside[0]
+        if scope:
+            return scope[0]
         return unit.directory, 0
 
     def _applicable(self, policy: RegoPolicy, resources: Sequence[Resource],
-                    failed: set[str]) -> tuple[str, ...]:
+                    reported: set[str]) -> tuple[str, ...]:
         wanted = self._matchers[policy.meta.id]
-        matched = set(failed)
+        matched = set(reported)
         if wanted:
             every = "*" in wanted
             for r in resources:
                 # applies_to names a data source as Terraform does: data.<type>
                 key = f"data.{r.type}" if r.extra.get("mode") == "data" else r.type
                 if every or key in wanted:
-                    matched.add(r.address)
+                    matched.add(resource_key(r.address, r.file))
         return tuple(sorted(matched))
 
 
@@ -204,21 +274,24 @@ def _within(file: str, directory: str) -> bool:
     return directory in ("", ".") or file == directory or file.startswith(directory + "/")
 
 
+def _index(entries: Iterable[tuple[str, str, int]]) -> dict[str, tuple[tuple[str, int], ...]]:
+    found: dict[str, set[tuple[str, int]]] = {}
+    for address, file, line in entries:
+        found.setdefault(address, set()).add((file, line))
+    return {address: tuple(sorted(where)) for address, where in found.items()}
+
+
 def _index_inventory(inventory: Mapping[str, Any]) -> dict[str, tuple[tuple[str, int], ...]]:
-    """address -> every (file, line) it has in the scope, in inventory order."""
-    index: dict[str, list[tuple[str, int]]] = {}
-    for kind in sorted(inventory):
-        entries = inventory[kind]
-        if not isinstance(entries, list):
-            continue
-        for entry in entries:
-            if not isinstance(entry, Mapping) or not isinstance(entry.get("address"), str):
+    """address -> every (file, line) it has in the scope."""
+    def entries() -> Iterator[tuple[str, str, int]]:
+        for kind_entries in inventory.values():
+            if not isinstance(kind_entries, list):
                 continue
-            where = (str(entry.get("file", "")), int(entry.get("line", 0) or 0))
-            seen = index.setdefault(entry["address"], [])
-            if where not in seen:
-                seen.append(where)
-    return {address: tuple(found) for address, found in index.items()}
+            for entry in kind_entries:
+                if isinstance(entry, Mapping) and isinstance(entry.get("address"), str):
+                    yield (entry["address"], str(entry.get("file", "")),
+                           int(entry.get("line", 0) or 0))
+    return _index(entries())
 
 
 def _item_fields(item: Any) -> tuple[str, str, str, str]:

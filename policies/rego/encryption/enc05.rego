@@ -27,11 +27,10 @@ deny contains finding if {
 	some field in ["data", "stringData"]
 	payload := r.config[field]
 	_carries_values(payload)
-	finding := {
+	finding := util.item(r, {
 		"msg": sprintf("%s carries values in %s (%s) in plain form", [r.address, field, _describe(payload)]),
-		"resource": r.address,
 		"attribute": field,
-	}
+	})
 }
 
 # SOPS keeps its envelope in a top-level `sops` key; such files are encrypted at rest.

@@ -16,6 +16,7 @@ test_secret_with_data_fires if {
 	enc05.deny == {{
 		"msg": "Secret/apps/db carries values in data (keys: password, username) in plain form",
 		"resource": "Secret/apps/db",
+		"file": "k8s/db.yaml",
 		"attribute": "data",
 	}} with input as unit([manifest("Secret", {"data": {"username": redacted, "password": redacted}})])
 }
@@ -54,4 +55,22 @@ test_sealed_and_external_secrets_pass if {
 test_sops_encrypted_secret_passes if {
 	secret := manifest("Secret", {"data": {"password": redacted}, "sops": {"version": "3.8.1", "age": []}})
 	count(enc05.deny) == 0 with input as unit([secret])
+}
+
+# envs/dev and envs/prod hold the same object: each item names its file, so the engine puts
+# the finding on the file that carries the data, not on the first object with the address.
+test_finding_names_the_file_with_the_payload if {
+	good := object.union(manifest("Secret", {}), {"file": "k8s/a-good.yaml"})
+	bad := object.union(manifest("Secret", {"data": {"password": redacted}}), {"file": "k8s/b-bad.yaml", "line": 3})
+	[[f.resource, f.file] | some f in enc05.deny] == [["Secret/apps/db", "k8s/b-bad.yaml"]] with input as unit([good, bad])
+}
+
+# Two copies with the same payload are two items (one set element each), not one.
+test_same_secret_in_two_files_fires_twice if {
+	secret := manifest("Secret", {"data": {"password": redacted}})
+	dev := object.union(secret, {"file": "envs/dev/db.yaml"})
+	prod := object.union(secret, {"file": "envs/prod/db.yaml"})
+	findings := enc05.deny with input as unit([dev, prod])
+	count(findings) == 2
+	{f.file | some f in findings} == {"envs/dev/db.yaml", "envs/prod/db.yaml"}
 }

@@ -61,7 +61,8 @@ gpu_containers contains entry if {
 	some name in object.keys(requests) | object.keys(limits)
 	gpu_resource(name)
 	entry := {
-		"resource": r.address,
+		"address": r.address,
+		"file": object.get(r, "file", ""),
 		"path": k8s.container_path(c),
 		"name": k8s.container_name(c),
 		"requests": requests,
@@ -74,11 +75,10 @@ deny contains finding if {
 	some name, value in c.requests
 	gpu_resource(name)
 	not name in object.keys(c.limits)
-	finding := {
-		"msg": sprintf("%s container \"%s\": %s is requested (%v) but not set in limits", [c.resource, c.name, name, value]),
-		"resource": c.resource,
+	finding := util.item(c, {
+		"msg": sprintf("%s container \"%s\": %s is requested (%v) but not set in limits", [c.address, c.name, name, value]),
 		"attribute": sprintf("%s.resources.limits[\"%s\"]", [c.path, name]),
-	}
+	})
 }
 
 deny contains finding if {
@@ -89,11 +89,10 @@ deny contains finding if {
 	whole(requested)
 	whole(limited)
 	_amount(requested) != _amount(limited)
-	finding := {
-		"msg": sprintf("%s container \"%s\": %s request (%v) differs from its limit (%v)", [c.resource, c.name, name, requested, limited]),
-		"resource": c.resource,
+	finding := util.item(c, {
+		"msg": sprintf("%s container \"%s\": %s request (%v) differs from its limit (%v)", [c.address, c.name, name, requested, limited]),
 		"attribute": sprintf("%s.resources.requests[\"%s\"]", [c.path, name]),
-	}
+	})
 }
 
 deny contains finding if {
@@ -102,9 +101,8 @@ deny contains finding if {
 	some name, value in c[section]
 	gpu_resource(name)
 	not whole(value)
-	finding := {
-		"msg": sprintf("%s container \"%s\": %s in %s is %v, not a whole number of GPUs", [c.resource, c.name, name, section, value]),
-		"resource": c.resource,
+	finding := util.item(c, {
+		"msg": sprintf("%s container \"%s\": %s in %s is %v, not a whole number of GPUs", [c.address, c.name, name, section, value]),
 		"attribute": sprintf("%s.resources.%s[\"%s\"]", [c.path, section, name]),
-	}
+	})
 }

@@ -23,6 +23,7 @@ test_requests_without_limits_fire if {
 	gpu01.deny == {{
 		"msg": "Deployment/ml/trainer container \"main\": nvidia.com/gpu is requested (1) but not set in limits",
 		"resource": "Deployment/ml/trainer",
+		"file": "k8s/trainer.yaml",
 		"attribute": "spec.template.spec.containers[0].resources.limits[\"nvidia.com/gpu\"]",
 	}} with input as unit([workload("Deployment", {"requests": {"nvidia.com/gpu": 1}})])
 }
@@ -93,4 +94,13 @@ test_malformed_shapes_do_not_error if {
 test_non_workload_kinds_are_ignored if {
 	cm := {"address": "ConfigMap/ml/c", "kind": "kubernetes", "type": "ConfigMap", "name": "c", "config": {"kind": "ConfigMap", "spec": {"template": {"spec": {"containers": [{"resources": {"requests": {"nvidia.com/gpu": 1}}}]}}}}}
 	count(gpu01.deny) == 0 with input as unit([cm])
+}
+
+test_same_address_in_two_files_fires_per_file if {
+	resources := {"requests": {"nvidia.com/gpu": 1}}
+	dev := object.union(workload("Deployment", resources), {"file": "envs/dev/trainer.yaml"})
+	prod := object.union(workload("Deployment", resources), {"file": "envs/prod/trainer.yaml"})
+	findings := gpu01.deny with input as unit([dev, prod])
+	count(findings) == 2
+	{f.file | some f in findings} == {"envs/dev/trainer.yaml", "envs/prod/trainer.yaml"}
 }

@@ -49,13 +49,14 @@ taggable_types := {t |
 	some t in types
 }
 
-# What must carry the tags: {"resource", "noun", "attr", "tags"}.
+# What must carry the tags: {"address", "file", "noun", "attr", "tags"}. The file keeps two
+# objects with the same address (envs/dev, envs/prod) apart; util.item puts both in items.
 subjects contains s if {
 	some r in input.resources
 	r.kind == "terraform"
 	object.get(r, "mode", "managed") == "managed"
 	r.type in taggable_types
-	s := {"resource": r.address, "noun": "tag", "attr": "tags", "tags": _terraform_tags(r)}
+	s := {"address": r.address, "file": object.get(r, "file", ""), "noun": "tag", "attr": "tags", "tags": _terraform_tags(r)}
 }
 
 subjects contains s if {
@@ -63,7 +64,7 @@ subjects contains s if {
 	r.kind == "kubernetes"
 	r.type == "Namespace"
 	labels := object.get(r.config, ["metadata", "labels"], {})
-	s := {"resource": r.address, "noun": "label", "attr": "metadata.labels", "tags": labels}
+	s := {"address": r.address, "file": object.get(r, "file", ""), "noun": "label", "attr": "metadata.labels", "tags": labels}
 }
 
 subjects contains s if {
@@ -71,7 +72,8 @@ subjects contains s if {
 	tpl := k8s.pod_template(r)
 	labels := object.get(tpl.template, ["metadata", "labels"], {})
 	s := {
-		"resource": r.address,
+		"address": r.address,
+		"file": object.get(r, "file", ""),
 		"noun": "label",
 		"attr": k8s.template_attr(tpl, "metadata.labels"),
 		"tags": labels,
@@ -117,12 +119,11 @@ severity(tags) := "high" if not _known_non_critical(tags)
 deny contains finding if {
 	some s in subjects
 	util.is_unknown(s.tags)
-	finding := {
-		"msg": sprintf("%s: the %ss could not be verified (unresolved: %s)", [s.resource, s.noun, util.unknown_text(s.tags)]),
-		"resource": s.resource,
+	finding := util.item(s, {
+		"msg": sprintf("%s: the %ss could not be verified (unresolved: %s)", [s.address, s.noun, util.unknown_text(s.tags)]),
 		"attribute": s.attr,
 		"severity": "high",
-	}
+	})
 }
 
 deny contains finding if {
@@ -131,12 +132,11 @@ deny contains finding if {
 	tags := util.as_object(s.tags)
 	missing := {key | some key, _ in required; object.get(tags, key, null) in {null, ""}}
 	count(missing) > 0
-	finding := {
-		"msg": sprintf("%s is missing the required %s(s): %s", [s.resource, s.noun, concat(", ", sort(missing))]),
-		"resource": s.resource,
+	finding := util.item(s, {
+		"msg": sprintf("%s is missing the required %s(s): %s", [s.address, s.noun, concat(", ", sort(missing))]),
 		"attribute": s.attr,
 		"severity": severity(tags),
-	}
+	})
 }
 
 deny contains finding if {
@@ -145,12 +145,11 @@ deny contains finding if {
 	some key, value in s.tags
 	key in required_keys
 	util.is_unknown(value)
-	finding := {
-		"msg": sprintf("%s: the %s \"%s\" could not be verified (unresolved: %s)", [s.resource, s.noun, key, util.unknown_text(value)]),
-		"resource": s.resource,
+	finding := util.item(s, {
+		"msg": sprintf("%s: the %s \"%s\" could not be verified (unresolved: %s)", [s.address, s.noun, key, util.unknown_text(value)]),
 		"attribute": sprintf("%s.%s", [s.attr, key]),
 		"severity": severity(s.tags),
-	}
+	})
 }
 
 deny contains finding if {
@@ -161,10 +160,9 @@ deny contains finding if {
 	not value in {null, ""}
 	not util.is_unknown(value)
 	not value in values
-	finding := {
-		"msg": sprintf("%s: the %s \"%s\" has the value \"%v\", which is not one of: %s", [s.resource, s.noun, key, value, _allowed_text(key)]),
-		"resource": s.resource,
+	finding := util.item(s, {
+		"msg": sprintf("%s: the %s \"%s\" has the value \"%v\", which is not one of: %s", [s.address, s.noun, key, value, _allowed_text(key)]),
 		"attribute": sprintf("%s.%s", [s.attr, key]),
 		"severity": severity(s.tags),
-	}
+	})
 }

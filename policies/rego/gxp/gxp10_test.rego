@@ -40,6 +40,7 @@ test_bucket_without_tags_attribute_fires if {
 	gxp10.deny == {{
 		"msg": "aws_s3_bucket.logs is missing the required tag(s): cost-center, data-classification, gxp-classification, system-owner, validation-status",
 		"resource": "aws_s3_bucket.logs",
+		"file": "infra/main.tf",
 		"attribute": "tags",
 		"severity": "high",
 	}} with input as unit("terraform", [bucket])
@@ -72,6 +73,7 @@ test_unknown_tags_cannot_be_verified if {
 	gxp10.deny == {{
 		"msg": "aws_s3_bucket.a: the tags could not be verified (unresolved: merge(var.tags, local.extra))",
 		"resource": "aws_s3_bucket.a",
+		"file": "infra/main.tf",
 		"attribute": "tags",
 		"severity": "high",
 	}} with input as unit("terraform", [tf("aws_s3_bucket.a", "aws_s3_bucket", {"$unknown": "merge(var.tags, local.extra)"})])
@@ -82,6 +84,7 @@ test_unknown_tag_value_cannot_be_verified if {
 	gxp10.deny == {{
 		"msg": "aws_s3_bucket.a: the tag \"system-owner\" could not be verified (unresolved: var.owner)",
 		"resource": "aws_s3_bucket.a",
+		"file": "infra/main.tf",
 		"attribute": "tags.system-owner",
 		"severity": "high",
 	}} with input as unit("terraform", [tf("aws_s3_bucket.a", "aws_s3_bucket", tags)])
@@ -92,6 +95,7 @@ test_invalid_value_fires if {
 	gxp10.deny == {{
 		"msg": "aws_s3_bucket.a: the tag \"validation-status\" has the value \"done\", which is not one of: in-validation, not-validated, retired, validated",
 		"resource": "aws_s3_bucket.a",
+		"file": "infra/main.tf",
 		"attribute": "tags.validation-status",
 		"severity": "high",
 	}} with input as unit("terraform", [tf("aws_s3_bucket.a", "aws_s3_bucket", tags)])
@@ -167,4 +171,16 @@ test_other_kubernetes_kinds_ignored if {
 test_malformed_template_does_not_error if {
 	odd := k8s("Deployment", "odd", {"kind": "Deployment", "spec": {"template": "not-an-object"}})
 	count(gxp10.deny) == 1 with input as unit("kubernetes", [odd])
+}
+
+# The same workload in envs/dev and envs/prod, both missing labels: one item per file.
+test_same_address_in_two_files_fires_per_file if {
+	dev := object.union(deployment({}), {"file": "envs/dev/app.yaml"})
+	prod := object.union(deployment({}), {"file": "envs/prod/app.yaml"})
+	findings := gxp10.deny with input as unit("kubernetes", [dev, prod])
+	count(findings) == 2
+	{[f.resource, f.file] | some f in findings} == {
+		["Deployment/ml/trainer", "envs/dev/app.yaml"],
+		["Deployment/ml/trainer", "envs/prod/app.yaml"],
+	}
 }

@@ -44,10 +44,16 @@ _denies(statement) if {
 # "s3:*", "KMS:*", "s3:**"; also "*:*". Not "*" alone and not "s3:Get*".
 service_wildcard(action) if regex.match(`^[^:]+:\*+$`, lower(trim_space(action)))
 
+# One per policy document; address and file identify the resource (util.item).
 _documents contains doc if {
 	some r in input.resources
 	some i, policy in util.as_array(object.get(r, "iam_policies", []))
-	doc := {"resource": r.address, "attribute": object.get(policy, "attribute", sprintf("iam_policies[%d]", [i])), "statements": object.get(policy, "statements", [])}
+	doc := {
+		"address": r.address,
+		"file": object.get(r, "file", ""),
+		"attribute": object.get(policy, "attribute", sprintf("iam_policies[%d]", [i])),
+		"statements": object.get(policy, "statements", []),
+	}
 }
 
 deny contains finding if {
@@ -57,11 +63,10 @@ deny contains finding if {
 	some j, action in util.as_array(object.get(statement, "Action", []))
 	is_string(action)
 	service_wildcard(action)
-	finding := {
-		"msg": sprintf("%s: %s statement %s allows every action of a service (\"%s\")", [doc.resource, doc.attribute, _label(statement, i), action]),
-		"resource": doc.resource,
+	finding := util.item(doc, {
+		"msg": sprintf("%s: %s statement %s allows every action of a service (\"%s\")", [doc.address, doc.attribute, _label(statement, i), action]),
 		"attribute": sprintf("%s.Statement[%d].Action[%d]", [doc.attribute, i, j]),
-	}
+	})
 }
 
 # Fail closed on what the loader could not resolve: the document, an Action list or one
@@ -69,11 +74,10 @@ deny contains finding if {
 deny contains finding if {
 	some doc in _documents
 	util.is_unknown(doc.statements)
-	finding := {
-		"msg": sprintf("%s: %s could not be verified for service wildcards (unresolved: %s)", [doc.resource, doc.attribute, util.unknown_text(doc.statements)]),
-		"resource": doc.resource,
+	finding := util.item(doc, {
+		"msg": sprintf("%s: %s could not be verified for service wildcards (unresolved: %s)", [doc.address, doc.attribute, util.unknown_text(doc.statements)]),
 		"attribute": doc.attribute,
-	}
+	})
 }
 
 deny contains finding if {
@@ -82,11 +86,10 @@ deny contains finding if {
 	_allows(statement)
 	actions := object.get(statement, "Action", [])
 	util.is_unknown(actions)
-	finding := {
-		"msg": sprintf("%s: %s statement %s: the actions could not be verified (unresolved: %s)", [doc.resource, doc.attribute, _label(statement, i), util.unknown_text(actions)]),
-		"resource": doc.resource,
+	finding := util.item(doc, {
+		"msg": sprintf("%s: %s statement %s: the actions could not be verified (unresolved: %s)", [doc.address, doc.attribute, _label(statement, i), util.unknown_text(actions)]),
 		"attribute": sprintf("%s.Statement[%d].Action", [doc.attribute, i]),
-	}
+	})
 }
 
 deny contains finding if {
@@ -95,11 +98,10 @@ deny contains finding if {
 	_allows(statement)
 	some j, action in util.as_array(object.get(statement, "Action", []))
 	util.is_unknown(action)
-	finding := {
-		"msg": sprintf("%s: %s statement %s: an action could not be verified (unresolved: %s)", [doc.resource, doc.attribute, _label(statement, i), util.unknown_text(action)]),
-		"resource": doc.resource,
+	finding := util.item(doc, {
+		"msg": sprintf("%s: %s statement %s: an action could not be verified (unresolved: %s)", [doc.address, doc.attribute, _label(statement, i), util.unknown_text(action)]),
 		"attribute": sprintf("%s.Statement[%d].Action[%d]", [doc.attribute, i, j]),
-	}
+	})
 }
 
 _label(statement, i) := sprintf("\"%s\"", [statement.Sid]) if _has_sid(statement)

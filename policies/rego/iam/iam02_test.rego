@@ -16,6 +16,7 @@ test_service_wildcard_fires if {
 	iam02.deny == {{
 		"msg": "aws_iam_policy.app: policy statement #0 allows every action of a service (\"s3:*\")",
 		"resource": "aws_iam_policy.app",
+		"file": "iam.tf",
 		"attribute": "policy.Statement[0].Action[1]",
 	}} with input as unit([policy([allow(["s3:GetObject", "s3:*"])])])
 }
@@ -87,4 +88,13 @@ test_unknown_actions_cannot_be_verified if {
 test_resources_without_policies_pass if {
 	bucket := {"address": "aws_s3_bucket.b", "kind": "terraform", "type": "aws_s3_bucket", "mode": "managed", "config": {}}
 	count(iam02.deny) == 0 with input as unit([bucket])
+}
+
+test_same_address_in_two_files_fires_per_file if {
+	statements := [allow(["s3:*"])]
+	one := object.union(policy(statements), {"file": "a/iam.tf"})
+	two := object.union(policy(statements), {"file": "b/iam.tf"})
+	findings := iam02.deny with input as unit([one, two])
+	count(findings) == 2
+	{f.file | some f in findings} == {"a/iam.tf", "b/iam.tf"}
 }

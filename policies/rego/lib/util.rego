@@ -30,3 +30,13 @@ as_object(value) := {} if not is_object(value)
 as_array(value) := value if is_array(value)
 
 as_array(value) := [] if not is_array(value)
+
+# The deny/violation/warn item of a finding about resource `r`: `fields` ("msg",
+# "attribute", optionally "severity") plus the resource's "address" as "resource" and its
+# "file". `r` is an input resource, or any object carrying its `address` and `file`.
+#
+# The file tells the engine which object an item is about when the same address appears in
+# several files (envs/dev and envs/prod holding the same Secret), and keeps two otherwise
+# identical items about those objects apart in the rule's set. Every built-in policy builds
+# its items here.
+item(r, fields) := object.union(fields, {"resource": r.address, "file": object.get(r, "file", "")})
