@@ -100,3 +100,28 @@ def test_interpolation_formats_numbers_and_bools_like_terraform() -> None:
 
 def test_terraform_jsonencode_bytes() -> None:
     assert terraform_jsonencode({"b": 1.0, "a": "<&>"}) == '{"a":"\\u003c\\u0026\\u003e","b":1}'
+
+
+def test_crlf_line_endings_parse_like_lf() -> None:
+    text = ('resource "a" "b" {\n  x = <<EOT\nhello\n  world\nEOT\n'
+            '  y = <<-EOT\n    hi\n  EOT\n  z = "q"\n}\n')
+    lf = parse_hcl(text, "a.tf")
+    crlf = parse_hcl(text.replace("\n", "\r\n"), "a.tf")
+    assert isinstance(lf, ParsedFile) and isinstance(crlf, ParsedFile)
+    assert crlf.body == lf.body
+    assert _body(text.replace("\n", "\r\n")) == {"x": "hello\n  world", "y": "hi", "z": "q"}
+    # Errors keep their line too.
+    error = parse_hcl('resource "a" "b" {\r\n  x = <<EOT\r\nhi\r\nEOT\r\n  y = @\r\n}\r\n', "e.tf")
+    assert isinstance(error, ScanError) and error.line == 5
+
+
+def test_for_expressions_and_provider_functions_render_as_hcl() -> None:
+    body = _body('resource "t" "n" {\n'
+                 '  a = [for z in var.l : { n = z, v = null } if z != "b"]\n'
+                 '  b = { for k, v in var.m : k => [v, "x"]... }\n'
+                 '  c = provider::aws::arn_parse({ arn = "x" }, null)\n}\n')
+    assert body == {
+        "a": '${[for z in var.l : {n = z, v = null} if z != "b"]}',
+        "b": '${{for k , v in var.m : k => [v, "x"] ...}}',
+        "c": '${provider::aws::arn_parse({arn = "x"}, null)}',
+    }

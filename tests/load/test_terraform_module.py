@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.load.terraform import LoadResult, load_module
-from engine.model import Resource
+from engine.model import Resource, ScanError
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "terraform"
 
@@ -187,7 +187,7 @@ def test_unreadable_and_unsupported_files_are_errors(tmp_path: Path) -> None:
     (tmp_path / "main.tf.json").write_text("{}")
     result = load_module(tmp_path, "", ["latin1.tf", "main.tf.json", "missing.tf"])
     assert [(e.file, e.code) for e in result.errors] == [
-        ("latin1.tf", "parse-error"), ("main.tf.json", "parse-error"),
+        ("latin1.tf", "parse-error"), ("main.tf.json", "not-supported"),
         ("missing.tf", "parse-error")]
 
 
@@ -312,3 +312,223 @@ def test_mangled_files_never_raise(data: st.DataObject) -> None:
         result = load_module(Path(folder), "", ["main.tf"])
     assert all(e.code == "parse-error" for e in result.errors)
     json.dumps([r.to_input() for r in result.resources])
+
+
+# -- secrets never leave the loader (DESIGN.md §3) ----------------------------------------
+
+REDACTED = {"$redacted": True}
+
+
+@pytest.fixture(scope="module")
+def secrets() -> dict[str, Resource]:
+    result = _load("secrets")
+    assert result.errors == ()
+    return {r.address: r for r in result.resources}
+
+
+def test_no_secret_of_the_fixture_reaches_any_output(secrets: dict[str, Resource]) -> None:
+    # Every secret literal in tests/fixtures/terraform/secrets contains "canary".
+    dumped = json.dumps([r.to_input() for r in secrets.values()])
+    assert "canary" not in dumped
+    assert dumped.count("<redacted>") == 9  # the texts below: none lost, none doubled
+
+
+def test_unknown_text_redacts_literals_under_secret_keys(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_policy" "p" {\n'
+        '  policy = templatefile("p.tpl", { bucket = "b", api_token = "TplTokenSECRET9" })\n'
+        '}\n')
+    (policy,) = load_module(tmp_path, "", ["main.tf"]).resources
+    text = 'templatefile("p.tpl", {bucket = "b", api_token = "<redacted>"})'
+    assert policy.config == {"policy": {"$unknown": text}}
+    assert policy.extra["iam_policies"] == [
+        {"attribute": "policy", "statements": {"$unknown": text}}]
+    assert "TplTokenSECRET9" not in json.dumps(policy.to_input())
+
+
+def test_unknown_texts_of_every_expression_shape_are_redacted(
+        secrets: dict[str, Resource]) -> None:
+    vm = secrets["aws_instance.uses_secrets"]
+    assert vm.config["legacy"] == {  # "${...}": raw interpolation text, not parsed by hcl2
+        "$unknown": 'merge(var.extra, { client_secret = "<redacted>" })'}
+    assert vm.config["for_expr"] == {  # for expressions are rendered as HCL, not repr()
+        "$unknown": '[for s in var.names : {name = s, password = "<redacted>"}]'}
+    assert vm.config["env_in_call"] == {
+        "$unknown": 'merge(var.extra, {STRIPE_KEY = "<redacted>"})'}
+    tags = {"$unknown": 'merge(var.extra, {Name = "vm", token = "<redacted>"})'}
+    assert vm.config["tags"] == tags
+    assert vm.extra["tags"] == tags
+    # A literal copy of a sensitive variable's value, under no secret key at all.
+    assert vm.config["copied"] == {"$unknown": 'format("%s", "<redacted>")'}
+
+
+def test_secret_named_locals_and_traversal_steps_are_redacted(
+        secrets: dict[str, Resource]) -> None:
+    config = secrets["aws_instance.uses_secrets"].config
+    assert config["ami"] == REDACTED  # local.db_password
+    assert config["user_data"] == REDACTED  # a template over a local built from it
+    assert config["host"] == "h"  # local.cfg.host
+    assert config["db_pass"] == REDACTED  # local.cfg.password
+    assert config["token_copy"] == REDACTED  # var.api_token, set in terraform.tfvars
+    assert config["var_step"] == REDACTED  # var.db["password"]
+
+
+def test_jsonencode_encodes_secret_keys_redacted(secrets: dict[str, Resource]) -> None:
+    config = secrets["aws_instance.uses_secrets"].config
+    assert config["encoded"] == '{"password":{"$redacted":true},"user":"app"}'
+
+
+def test_credential_resources_are_redacted_by_type(secrets: dict[str, Resource]) -> None:
+    configs = {address: r.config for address, r in secrets.items()}
+    assert configs["aws_ssm_parameter.plain"] == {
+        "name": "/app/db-url", "type": "String", "value": REDACTED}
+    assert configs["aws_ssm_parameter.insecure"] == {
+        "name": "/app/insecure", "type": "String", "insecure_value": REDACTED}
+    assert configs["aws_secretsmanager_secret_version.json"] == {
+        "secret_id": "app/db", "secret_string": REDACTED}
+    assert configs["aws_secretsmanager_secret_version.binary"] == {
+        "secret_id": "app/cert", "secret_binary": REDACTED}
+    assert configs["kubernetes_secret.app"] == {
+        "metadata": [{"name": "app"}],
+        "data": {"db-url": REDACTED}, "binary_data": {"cert": REDACTED}}
+    assert configs["kubernetes_secret_v1.app"] == {
+        "metadata": [{"name": "app-v1"}], "data": REDACTED}  # an unknown map: whole
+    assert configs["azurerm_key_vault_secret.db"] == {
+        "name": "db", "value": REDACTED, "key_vault_id": "kv-id"}
+
+
+def test_environment_variables_are_redacted_by_name(secrets: dict[str, Resource]) -> None:
+    assert secrets["aws_lambda_function.api"].config["environment"] == [{"variables": {
+        "STRIPE_KEY": REDACTED, "DB_PASSWORD": REDACTED,
+        "STAGE": "prod", "KMS_KEY_ID": "alias/app"}}]
+    assert secrets["azurerm_linux_function_app.api"].config["app_settings"] == {
+        "API_TOKEN": REDACTED, "FUNCTIONS_WORKER_RUNTIME": "python"}
+    assert secrets["aws_ecs_task_definition.encoded"].config["container_definitions"] == (
+        '[{"environment":[{"name":"DB_PASSWORD","value":{"$redacted":true}},'
+        '{"name":"STAGE","value":"prod"}],"image":"nginx","name":"app","privileged":false}]')
+    assert secrets["aws_ecs_task_definition.heredoc"].config["container_definitions"] == (
+        '[{"name":"app","image":"nginx","environment":'
+        '[{"name":"API_TOKEN","value":{"$redacted":true}}]}]')
+    assert secrets["aws_ecs_task_definition.unresolved"].config["container_definitions"] == {
+        "$unknown": '"[{"name": "app", "image": "${var.extra}", "environment": '
+                    '[{"name": "API_TOKEN", "value": "<redacted>"}]}]"'}
+
+
+# -- line endings, tfvars, Terraform JSON -------------------------------------------------
+
+_CRLF_MODULE = (
+    'resource "aws_iam_policy" "p" {\n'
+    '  name   = "p"\n'
+    '  policy = <<EOT\n'
+    '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}\n'
+    'EOT\n'
+    '  description = <<-EOT\n'
+    '    first ${var.banner}\n'
+    '    second\n'
+    '  EOT\n'
+    '}\n'
+    'variable "banner" {}\n'
+    'resource "aws_sqs_queue" "q" {\n'
+    '  name = "q"\n'
+    '}\n'
+)
+
+
+def test_crlf_files_with_heredocs_parse_with_the_same_lines(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_bytes(_CRLF_MODULE.replace("\n", "\r\n").encode())
+    (tmp_path / "terraform.tfvars").write_bytes(b"banner = <<EOT\r\nhello\r\nEOT\r\n")
+    result = load_module(tmp_path, "", ["main.tf", "terraform.tfvars"])
+    assert result.errors == ()
+    located = [(r.address, r.line, r.extra["end_line"]) for r in result.resources]
+    assert located == [("aws_iam_policy.p", 1, 10), ("aws_sqs_queue.q", 12, 14)]
+    policy = result.resources[0]
+    assert policy.config == {
+        "name": "p",
+        "policy": '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", '
+                  '"Resource": "*"}]}',
+        "description": "first hello\nsecond",
+    }
+    assert policy.extra["iam_policies"] == [{"attribute": "policy", "statements": [
+        {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["*"]}]}]
+
+
+def test_tfvars_json_files_follow_terraforms_precedence(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "a" { default = "default" }\nvariable "b" { default = "default" }\n'
+        'variable "c" { default = "default" }\nvariable "d" { default = "default" }\n'
+        'variable "e" { default = "default" }\nvariable "f" { default = "default" }\n'
+        'variable "cfg" {}\n'
+        'variable "db_password" {}\n'
+        'resource "aws_sqs_queue" "q" {\n'
+        '  name = "${var.a}/${var.b}/${var.c}/${var.d}/${var.e}/${var.f}"\n'
+        '  cfg  = var.cfg\n'
+        '  pw   = var.db_password\n'
+        '}\n')
+    (tmp_path / "terraform.tfvars").write_text(
+        'a = "tfvars"\nb = "tfvars"\nc = "tfvars"\nd = "tfvars"\ne = "tfvars"\n')
+    (tmp_path / "terraform.tfvars.json").write_text(json.dumps({
+        "b": "tfvars.json", "c": "tfvars.json", "d": "tfvars.json", "e": "tfvars.json",
+        "cfg": {"tags": {"k": "v"}, "ids": [1, 2], "on": True, "none": None},
+        "db_password": "json-tfvars-secret"}))
+    (tmp_path / "a.auto.tfvars.json").write_text('{"c": "a.auto.json", "d": "a.auto.json",'
+                                                 ' "e": "a.auto.json"}')
+    (tmp_path / "b.auto.tfvars").write_text('d = "b.auto"\ne = "b.auto"\n')
+    (tmp_path / "c.auto.tfvars.json").write_text('{"e": "c.auto.json"}')
+    (tmp_path / "prod.tfvars.json").write_text('{"a": "prod", "f": "prod"}')  # -var-file only
+    files = ["prod.tfvars.json", "c.auto.tfvars.json", "b.auto.tfvars", "a.auto.tfvars.json",
+             "terraform.tfvars.json", "terraform.tfvars", "main.tf"]
+    result = load_module(tmp_path, "", files)
+    assert result.errors == ()
+    (queue,) = result.resources
+    assert queue.config == {
+        "name": "tfvars/tfvars.json/a.auto.json/b.auto/c.auto.json/default",
+        "cfg": {"tags": {"k": "v"}, "ids": [1, 2], "on": True, "none": None},
+        "pw": REDACTED,
+    }
+
+
+def test_broken_tfvars_json_is_an_error_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('variable "n" { default = 1 }\n'
+                                      'resource "aws_sqs_queue" "q" {\n  n = var.n\n}\n')
+    (tmp_path / "a.auto.tfvars.json").write_text('{\n  "n": 2,\n}\n')
+    (tmp_path / "b.auto.tfvars.json").write_text('["not", "an", "object"]')
+    result = load_module(tmp_path, "", ["main.tf", "a.auto.tfvars.json", "b.auto.tfvars.json"])
+    assert [r.config for r in result.resources] == [{"n": 1}]
+    assert [(e.code, e.file, e.line, e.message) for e in result.errors] == [
+        ("parse-error", "a.auto.tfvars.json", 3, "a.auto.tfvars.json: line 3, column 1: "
+         "invalid JSON (Expecting property name enclosed in double quotes)"),
+        ("parse-error", "b.auto.tfvars.json", 1,
+         "b.auto.tfvars.json: a tfvars JSON file must hold an object"),
+    ]
+
+
+_NOT_SUPPORTED = "Terraform JSON syntax (.tf.json) is not supported yet; the file was not scanned"
+
+
+def test_tf_json_files_are_not_supported_errors_never_skipped(tmp_path: Path) -> None:
+    (tmp_path / "net").mkdir()
+    (tmp_path / "net" / "main.tf").write_text('resource "aws_vpc" "v" {\n  cidr_block = "x"\n}\n')
+    (tmp_path / "net" / "override.tf.json").write_text('{"resource": {}}')
+    (tmp_path / "net" / "broken.tf.json").write_text("{ not json")
+    result = load_module(tmp_path, "net", [
+        "net/override.tf.json", "net/main.tf", "net/broken.tf.json"])
+    assert [r.address for r in result.resources] == ["aws_vpc.v"]
+    assert result.errors == (
+        ScanError("not-supported", f"net/broken.tf.json: {_NOT_SUPPORTED}",
+                  file="net/broken.tf.json"),
+        ScanError("not-supported", f"net/override.tf.json: {_NOT_SUPPORTED}",
+                  file="net/override.tf.json"),
+    )
+
+
+def test_module_of_only_tf_json_files_reports_each(tmp_path: Path) -> None:
+    (tmp_path / "main.tf.json").write_text('{"resource": {"aws_vpc": {"v": {}}}}')
+    (tmp_path / "variables.tf.json").write_text('{"variable": {}}')
+    (tmp_path / "terraform.tfvars.json").write_text('{"x": 1}')
+    result = load_module(tmp_path, "", [
+        "main.tf.json", "variables.tf.json", "terraform.tfvars.json"])
+    assert result.resources == ()
+    assert [(e.code, e.file, e.line, e.message) for e in result.errors] == [
+        ("not-supported", "main.tf.json", 0, f"main.tf.json: {_NOT_SUPPORTED}"),
+        ("not-supported", "variables.tf.json", 0, f"variables.tf.json: {_NOT_SUPPORTED}"),
+    ]

@@ -106,3 +106,34 @@ def test_json_that_is_not_a_plan_is_an_error(tmp_path: Path) -> None:
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
     (error,) = load_plan(tmp_path, "absent.json").errors
     assert (error.code, error.file) == ("parse-error", "absent.json")
+
+
+def test_type_rules_redact_values_the_provider_does_not_mark_sensitive(tmp_path: Path) -> None:
+    def resource(address: str, type_: str, values: dict[str, object]) -> dict[str, object]:
+        return {"address": address, "mode": "managed", "type": type_, "name": "x",
+                "provider_name": "registry.terraform.io/hashicorp/aws", "values": values,
+                "sensitive_values": {}}
+
+    definitions = json.dumps([{"name": "app", "environment": [
+        {"name": "DB_PASSWORD", "value": "plan-canary-1"}, {"name": "MODE", "value": "m"}]}])
+    (tmp_path / "plan.json").write_text(json.dumps({"planned_values": {"root_module": {
+        "resources": [
+            resource("aws_ssm_parameter.x", "aws_ssm_parameter",
+                     {"name": "/p", "type": "String", "value": "plan-canary-2"}),
+            resource("aws_lambda_function.x", "aws_lambda_function", {"environment": [
+                {"variables": {"STRIPE_KEY": "plan-canary-3", "MODE": "m"}}]}),
+            resource("aws_ecs_task_definition.x", "aws_ecs_task_definition",
+                     {"container_definitions": definitions}),
+        ]}}}))
+    result = load_plan(tmp_path, "plan.json")
+    configs = {r.address: r.config for r in result.resources}
+    redacted = {"$redacted": True}
+    assert configs == {
+        "aws_ssm_parameter.x": {"name": "/p", "type": "String", "value": redacted},
+        "aws_lambda_function.x": {"environment": [
+            {"variables": {"STRIPE_KEY": redacted, "MODE": "m"}}]},
+        "aws_ecs_task_definition.x": {"container_definitions": (
+            '[{"name":"app","environment":[{"name":"DB_PASSWORD","value":{"$redacted":true}},'
+            '{"name":"MODE","value":"m"}]}]')},
+    }
+    assert "plan-canary" not in json.dumps([r.to_input() for r in result.resources])

@@ -12,9 +12,13 @@ output keeps two facts plain ``hcl2.loads`` throws away:
   is kept structured in :attr:`ParsedFile.jsonencode_args`, keyed by the call's text, so it
   is never re-parsed from text (and never evaluated).
 
-The subclass also renders operands of calls, operators and conditionals as HCL
-(``merge(local.tags, {Name = "x"})``, ``var.x != null``) where hcl2 uses Python's ``str()``
-(``{'Name': 'x'}``, ``None``): those texts are what ``$unknown`` shows to users.
+The subclass also renders operands of calls, operators, conditionals, ``for`` expressions and
+provider functions as HCL (``merge(local.tags, {Name = "x"})``, ``var.x != null``) where hcl2
+uses Python's ``str()`` (``{'Name': 'x'}``, ``None``): those texts are what ``$unknown`` shows
+to users (after :func:`engine.load.redact.redact_expression_text` removed secret literals).
+
+Line endings: ``\r\n`` (a Windows checkout with ``core.autocrlf``) is read as ``\n`` —
+hcl2's heredoc terminal only knows ``\n`` — so line numbers stay those of the file.
 
 The parser is hcl2's grammar with its two string terminals rewritten so they cannot
 backtrack catastrophically (see :func:`parser`); on every file of the shared corpus it
@@ -38,6 +42,7 @@ from hcl2.parser import LARK_GRAMMAR, Hcl2, strip_line_comment
 from hcl2.transformer import DictTransformer, Heredoc
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.visitors import Discard
 
 from engine.model import ScanError
 
@@ -91,6 +96,20 @@ class _Transformer(DictTransformer):  # type: ignore[misc]  # hcl2 is follow_imp
 
     def unary_op(self, args: list[Any]) -> str:
         return "".join(render(a, nested=False) for a in args)
+
+    def for_tuple_expr(self, args: list[Any]) -> str:
+        parts = self.strip_new_line_tokens(args)
+        return "[" + " ".join(render(a, nested=False) for a in parts[1:-1]) + "]"
+
+    def for_object_expr(self, args: list[Any]) -> str:
+        parts = self.strip_new_line_tokens(args)
+        return "{" + " ".join(render(a, nested=False) for a in parts[1:-1]) + "}"
+
+    def provider_function_call(self, args: list[Any]) -> str:
+        parts = self.strip_new_line_tokens(args)
+        arguments = [a for a in parts[5] if a is not Discard] if len(parts) > 5 else []
+        name = "::".join(str(part) for part in (parts[0], parts[2], parts[4]))
+        return f"{name}({', '.join(render(a, nested=False) for a in arguments)})"
 
     def to_string_dollar(self, value: Any) -> Any:
         if isinstance(value, Heredoc):
@@ -152,6 +171,7 @@ def render(value: Any, nested: bool) -> str:
 
 def parse_hcl(text: str, path: str) -> ParsedFile | ScanError:
     """Parse ``text`` (the content of ``path``); never raises for bad input."""
+    text = text.replace("\r\n", "\n")  # CRLF checkouts: same lines, hcl2-readable heredocs
     bad_line = _unclosed_quote_line(text)
     if bad_line is not None:
         # hcl2 refuses these before parsing: Lark's string regex backtracks catastrophically

@@ -10,7 +10,13 @@ references to what the broken file declared become ``$unknown``).
 Which tfvars count: those Terraform loads on its own — ``terraform.tfvars``,
 ``terraform.tfvars.json`` and ``*.auto.tfvars[.json]`` (lexical order, later wins). Other
 ``*.tfvars`` (passed with ``-var-file``) are parsed, so their syntax errors are reported, but
-do not feed values. ``*.tf.json`` (Terraform's JSON syntax) is reported as not supported.
+do not feed values. ``*.tf.json`` (Terraform's JSON syntax) is not read: each such file is a
+``not-supported`` error (never silently skipped), also when the module has nothing else.
+
+Secrets: attributes are redacted by :func:`~engine.load.redact.redact_terraform_config`, and
+every ``$unknown`` text (config, tags, IAM statements) by
+:func:`~engine.load.redact.redact_unknown_texts`, with the values of the module's sensitive
+variables and secret-named locals, before the Resource exists.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from engine.load.redact import redact_terraform_config
+from engine.load.redact import redact_terraform_config, redact_unknown_texts
 from engine.load.terraform.body import end_line, normalize_body, start_line
 from engine.load.terraform.hcl import HclObject, HeredocText, ParsedFile, parse_hcl
 from engine.load.terraform.iam import POLICY_DOCUMENT, Documents, policies_of
@@ -39,6 +45,8 @@ _REFERENCE_ARGUMENTS = {
     "provider": (),
 }
 _LIFECYCLE_REFERENCES = ("ignore_changes", "replace_triggered_by")
+TF_JSON_NOT_SUPPORTED = ("Terraform JSON syntax (.tf.json) is not supported yet; the file was "
+                         "not scanned")
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,8 @@ def load_module(root: Path, module_dir: str, files: Sequence[str]) -> LoadResult
     for path in sorted(set(files)):
         name = PurePosixPath(path).name
         if name.endswith(".tf.json"):
-            errors.append(ScanError("parse-error", f"{path}: Terraform JSON syntax (.tf.json) "
-                                    "is not supported", file=path))
+            errors.append(ScanError("not-supported", f"{path}: {TF_JSON_NOT_SUPPORTED}",
+                                    file=path))
             continue
         if not name.endswith((".tf", ".tfvars", ".tfvars.json")):
             continue
@@ -193,6 +201,7 @@ def _build(parsed: Sequence[ParsedFile], assignments: Mapping[str, Any], module_
            errors: list[ScanError]) -> list[Resource]:
     blocks, variables, locals_, jsonencode_args = _collect(parsed)
     resolver = Resolver(variables, assignments, locals_, jsonencode_args)
+    secrets = resolver.secret_literals()
     documents = Documents(resolver, {
         b.name: b.raw for b in reversed(blocks) if b.mode == "data" and b.type == POLICY_DOCUMENT
     })
@@ -214,7 +223,8 @@ def _build(parsed: Sequence[ParsedFile], assignments: Mapping[str, Any], module_
             continue  # already reported by the guard above
         with _guard(block, errors):
             config = configs[index] if index in configs else resolver.resolve(block.raw)
-            resources.append(_resource(block, config, module_dir, providers, documents))
+            resources.append(_resource(block, config, module_dir, providers, documents,
+                                       secrets))
     resources.sort(key=lambda r: (r.file, r.line, r.address))
     return resources
 
@@ -242,7 +252,7 @@ def _address(block: _Block) -> str:
 
 def _resource(block: _Block, config: dict[str, Any], module_dir: str,
               providers: Mapping[ProviderKey, Mapping[str, Any]],
-              documents: Documents) -> Resource:
+              documents: Documents, secrets: frozenset[str]) -> Resource:
     for key in _REFERENCE_ARGUMENTS[block.mode]:
         if key in block.raw:
             config[key] = reference_text(block.raw[key])
@@ -263,12 +273,13 @@ def _resource(block: _Block, config: dict[str, Any], module_dir: str,
         tags = effective_tags(config, {})  # default_tags apply to managed AWS resources only
     if not is_marker(tags):
         tags = redact_terraform_config(block.type, {"tags": tags})["tags"]
+    policies = policies_of(block.type, block.mode, block.name, block.raw, documents)
     extra: dict[str, Any] = {
         "mode": block.mode,
         "module": module_dir,
         "provider": provider,
-        "tags": tags,
-        "iam_policies": policies_of(block.type, block.mode, block.name, block.raw, documents),
+        "tags": redact_unknown_texts(tags, secrets),
+        "iam_policies": redact_unknown_texts(policies, secrets),
         "end_line": block.end_line,
     }
     return Resource(
@@ -278,7 +289,7 @@ def _resource(block: _Block, config: dict[str, Any], module_dir: str,
         name=block.name,
         file=block.file,
         line=block.line,
-        config=redact_terraform_config(block.type, config),
+        config=redact_unknown_texts(redact_terraform_config(block.type, config), secrets),
         extra=extra,
     )
 

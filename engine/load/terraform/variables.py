@@ -7,9 +7,12 @@ What resolves (docs/input-contract.md):
   ``sensitive = true``, or whose name looks like a credential, resolves to
   ``{"$redacted": true}`` so its value cannot surface under an innocent attribute name;
 * ``local.NAME`` — a local whose expression resolves (it may use other locals and vars);
-* traversals into those values: ``var.cfg.name``, ``local.list[0]``, ``var.map["k"]``;
+  a local whose name looks like a credential (``local.db_password``) is ``$redacted`` too;
+* traversals into those values: ``var.cfg.name``, ``local.list[0]``, ``var.map["k"]``; a
+  step with a credential's name (``local.db.password``) gives ``$redacted``;
 * string templates whose every interpolation resolves to a string, number or bool;
-* ``jsonencode(x)`` when ``x`` resolves completely (Terraform's byte format);
+* ``jsonencode(x)`` when ``x`` resolves completely (Terraform's byte format), with values
+  under credential keys inside it encoded as ``{"$redacted":true}``;
 * numeric literals hcl2 leaves as expressions (``-1``).
 
 Everything else — resource attributes, other functions, conditionals, operators, for
@@ -25,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.load.redact import is_secret_key
+from engine.load.redact import is_secret_key, redact_value
 from engine.load.terraform import template
 from engine.load.terraform.body import Dynamic
 from engine.load.terraform.hcl import HeredocText
@@ -78,6 +81,7 @@ class Resolver:
         self._jsonencode_args = dict(jsonencode_args or {})
         self._values: dict[tuple[str, str], Any] = {}
         self._in_progress: set[tuple[str, str]] = set()
+        self._plain_locals: dict[str, Any] = {}  # secret-named locals before redaction
 
     # -- raw values -------------------------------------------------------------------
 
@@ -111,7 +115,7 @@ class Resolver:
             if contains(value, is_redacted):
                 return redacted()
             if fully_known(value):
-                return terraform_jsonencode(value)
+                return terraform_jsonencode(redact_value(value))
             return unknown(raw[2:-1])
         segments = template.split(raw)
         if segments is None:
@@ -178,6 +182,8 @@ class Resolver:
         value = _walk(value, steps)
         if is_unknown(value):
             return unknown(text)
+        if _secret_step(steps):
+            return _redact_secret(value)
         return value
 
     def _lookup(self, kind: str, name: str) -> Any:
@@ -197,7 +203,11 @@ class Resolver:
     def _local(self, name: str) -> Any:
         if name not in self._locals:
             return unknown(f"local.{name}")
-        return self.resolve(self._locals[name])
+        value = self.resolve(self._locals[name])
+        if not is_secret_key(name):
+            return value
+        self._plain_locals[name] = value
+        return _redact_secret(value)
 
     def _variable(self, name: str) -> Any:
         variable = self._variables.get(name)
@@ -208,14 +218,55 @@ class Resolver:
             return unknown(f"var.{name}")
         # Defaults and tfvars are literals: they may not refer to other variables.
         value = LITERALS.resolve(raw)
-        if (variable.sensitive or is_secret_key(name)) and not (
-            value is None or isinstance(value, bool) or is_unknown(value)
-        ):
-            return redacted()
+        if variable.sensitive or is_secret_key(name):
+            return _redact_secret(value)
         return value
+
+    def secret_literals(self) -> frozenset[str]:
+        """The string values of sensitive or secret-named variables (default and tfvars)
+        and of secret-named locals: no ``$unknown`` text may show them."""
+        found: set[str] = set()
+        for name, variable in self._variables.items():
+            if variable.sensitive or is_secret_key(name):
+                for raw in (variable.default, self._assignments.get(name, MISSING)):
+                    if raw is not MISSING:
+                        found.update(_strings(LITERALS.resolve(raw)))
+        for name in self._locals:
+            if is_secret_key(name):
+                self._lookup("local", name)
+                found.update(_strings(self._plain_locals.get(name)))
+        return frozenset(s for s in found if s.strip())
 
 
 LITERALS = Resolver()  # no variables, no locals: for defaults and tfvars
+
+
+def _redact_secret(value: Any) -> Any:
+    """A secret's value: ``$redacted`` unless it is unset, a flag, or wholly unknown (then
+    the expression text at the use site, ``var.x``, is shown: it names, never holds, it)."""
+    if value is None or isinstance(value, bool) or is_unknown(value):
+        return value
+    return redacted()
+
+
+def _secret_step(steps: str) -> bool:
+    for match in _STEPS.finditer(steps):
+        attribute, _, index = match.groups()
+        key = attribute if attribute is not None else index
+        if key is not None and is_secret_key(key.strip('"')):
+            return True
+    return False
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string leaf of a resolved value (markers have none)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict) and not is_marker(value):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _walk(value: Any, steps: str) -> Any:
