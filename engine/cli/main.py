@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -83,4 +84,14 @@ def _where(exc: BaseException) -> str:
 
 
 def entry_point() -> None:
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except OSError:
+        # Standard output is gone (full disk, closed pipe) and the command has said so on
+        # stderr; point the descriptor at /dev/null so the interpreter's own final flush
+        # does not turn the exit code into 120.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = code if code == EXIT_USAGE else EXIT_INCOMPLETE
+    sys.exit(code)
