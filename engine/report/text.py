@@ -17,6 +17,7 @@ from engine.model import Finding, ScanResult, Severity, Status, Verdict
 from engine.report import RenderOptions
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_EXCLUSIONS_SHOWN = 20
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
     Severity.HIGH: "bold red",
@@ -69,9 +70,12 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         console.print(Text(f"Checkov {clean(check_id)} skipped by config ({clean(where)}): "
                            f"{clean(reason)}", style="dim"))
     if result.excluded:
-        reasons = sorted({reason for _, reason in result.excluded})
-        console.print(Text(f"Excluded by config: {len(result.excluded)} file(s) — "
-                           + "; ".join(clean(r) for r in reasons), style="dim"))
+        console.print(Text(f"Excluded by config: {len(result.excluded)} file(s)", style="dim"))
+        for path, reason in result.excluded[:_EXCLUSIONS_SHOWN]:
+            console.print(Text(f"  - {clean(path)}: {clean(reason)}", style="dim"))
+        if len(result.excluded) > _EXCLUSIONS_SHOWN:
+            console.print(Text(f"  … and {len(result.excluded) - _EXCLUSIONS_SHOWN} more "
+                               "(all are listed in the JSON report)", style="dim"))
     _print_summary(console, result, failed)
     return buffer.getvalue()
 

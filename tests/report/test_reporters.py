@@ -55,6 +55,7 @@ def test_text_report() -> None:
     assert "warn GXP-10" in text
     assert "k8s/bad.yaml:7  [parse-error]" in text
     assert "Excluded by config: 1 file(s)" in text
+    assert "  - legacy/a.yaml: decommissioned" in text
     assert "Checkov CKV_AWS_144 skipped by config (infra/s3.tf): replication is AWS Backup" in text
     assert "Verdict: INCOMPLETE (exit 3)" in text
     # Untrusted content cannot inject escape sequences or bidi overrides.
