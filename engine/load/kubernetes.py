@@ -33,6 +33,21 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
     """
 
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        # A repeated key is ambiguous: PyYAML keeps the last value, the API server's strict
+        # decoding rejects the object. A scanner must not judge a value kubectl never sees.
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node,
+                                                                            yaml.ScalarNode):
+                continue
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
     return str(loader.construct_scalar(node))  # type: ignore[arg-type]
 

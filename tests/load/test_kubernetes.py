@@ -145,3 +145,23 @@ def test_generate_name_objects_are_scanned(tmp_path: Path) -> None:
         "  namespace: app\n"))
     resources, errors = load_file(tmp_path, name)
     assert (errors, [r.address for r in resources]) == ([], ["Job/app/db-migrate-*"])
+
+
+def test_duplicate_keys_are_an_error_at_their_line(tmp_path: Path) -> None:
+    name = write(tmp_path, "dup.yaml", (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: []\n"
+        "  hostNetwork: false\n  hostNetwork: true\n"))
+    resources, errors = load_file(tmp_path, name)
+    assert resources == []
+    assert [(e.code, e.line) for e in errors] == [("parse-error", 8)]
+    assert "duplicate key 'hostNetwork'" in errors[0].message
+
+
+def test_merge_keys_may_be_overridden(tmp_path: Path) -> None:
+    name = write(tmp_path, "merge.yaml", (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\n"
+        "  annotations: &b {app: web, tier: x}\n  labels:\n"
+        "    <<: *b\n    tier: y\n"))
+    resources, errors = load_file(tmp_path, name)
+    assert errors == []
+    assert resources[0].config["metadata"]["labels"] == {"app": "web", "tier": "y"}
