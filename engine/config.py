@@ -50,10 +50,6 @@ class Config:
     params: Mapping[str, Any] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
 
-    @property
-    def fail_threshold(self) -> Severity | None:
-        return None if self.fail_on == "none" else Severity(self.fail_on)
-
     def rooted(self, root: Path) -> Config:
         """Paths in the file are relative to the file's folder (like .gitignore); the
         pipeline matches paths relative to the scan root. Re-anchor them once, here."""
