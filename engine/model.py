@@ -193,6 +193,15 @@ class Verdict(StrEnum):
 
 _EXIT_CODES = {Verdict.COMPLIANT: 0, Verdict.BLOCKED: 1, Verdict.INVALID: 2,
                Verdict.INCOMPLETE: 3}
+EXIT_USAGE = _EXIT_CODES[Verdict.INVALID]
+EXIT_INCOMPLETE = _EXIT_CODES[Verdict.INCOMPLETE]
+# Which exit code wins when several apply: 2 > 3 > 1 > 0 (DESIGN.md §4).
+_PRECEDENCE = {0: 0, 1: 1, 3: 2, 2: 3}
+
+
+def worst_exit_code(*codes: int) -> int:
+    """The exit code that wins among ``codes`` (an unknown code wins over all)."""
+    return max(codes, key=lambda code: _PRECEDENCE.get(code, len(_PRECEDENCE)))
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,10 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from engine import __version__
+from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, worst_exit_code
 
 # command name -> module under engine.cli
 COMMANDS = {"scan": "engine.cli.scan"}
-EXIT_USAGE = 2
-EXIT_INCOMPLETE = 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,5 +92,5 @@ def entry_point() -> None:
         # does not turn the exit code into 120.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        code = code if code == EXIT_USAGE else EXIT_INCOMPLETE
+        code = worst_exit_code(code, EXIT_INCOMPLETE)
     sys.exit(code)

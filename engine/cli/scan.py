@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.config import Config, ConfigError, find_config, load_config
-from engine.model import ScanResult, Severity
+from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, ScanResult, Severity, worst_exit_code
 from engine.report import RenderOptions, get_renderer
 from engine.report.writer import OutputError, write_atomic
 from engine.source.worktree import SourceError, find_root, worktree_snapshot
 
-EXIT_USAGE = 2
-EXIT_INCOMPLETE = 3
 # Checkov ids cannot be checked without loading Checkov: their shape is.
 _CHECKOV_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
 
@@ -124,17 +122,11 @@ def _write_outputs(result: ScanResult, outputs: list[OutputSpec], out: TextIO,
             except OSError as exc:  # stdout on a full disk, a closed pipe
                 err.write(f"gitops-compliance: error: cannot write the {output.format} report "
                           f"to standard output: {exc.strerror or exc}\n")
-                code = _worst(code, EXIT_INCOMPLETE)
+                code = worst_exit_code(code, EXIT_INCOMPLETE)
             continue
         try:
             write_atomic(output.file, text)
         except OutputError as exc:
             err.write(f"gitops-compliance: error: {exc}\n")
-            code = _worst(code, EXIT_INCOMPLETE)
+            code = worst_exit_code(code, EXIT_INCOMPLETE)
     return code
-
-
-def _worst(a: int, b: int) -> int:
-    """Exit-code precedence 2 > 3 > 1 > 0 (DESIGN.md §4)."""
-    order = {0: 0, 1: 1, 3: 2, 2: 3}
-    return a if order.get(a, 4) >= order.get(b, 4) else b

@@ -3,7 +3,16 @@ from __future__ import annotations
 import pytest
 
 from engine.decide.verdict import apply_severity_overrides, order_findings
-from engine.model import Engine, Finding, ScanError, ScanResult, Severity, Status, Verdict
+from engine.model import (
+    Engine,
+    Finding,
+    ScanError,
+    ScanResult,
+    Severity,
+    Status,
+    Verdict,
+    worst_exit_code,
+)
 
 
 def finding(policy: str = "GPU-01", severity: Severity = Severity.HIGH, blocking: bool = True,
@@ -53,3 +62,9 @@ def test_fingerprint_ignores_file_and_line() -> None:
     moved = finding(line=40)
     assert finding().fingerprint == moved.fingerprint
     assert finding().fingerprint != finding(resource="Job/ml/other").fingerprint
+
+
+@pytest.mark.parametrize(("codes", "worst"), [((0, 1), 1), ((1, 3), 3), ((3, 2), 2),
+                                               ((2, 1, 3, 0), 2), ((0,), 0)])
+def test_exit_code_precedence(codes: tuple[int, ...], worst: int) -> None:
+    assert worst_exit_code(*codes) == worst

@@ -356,3 +356,24 @@ def test_rego_passes_are_counted_per_applicable_resource(
                        f"{secret_body}"})
     run = run_cli("scan", str(repo), "--no-checkov", "-o", "json", "--fail-on", "none")
     assert run.json()["summary"]["passed_checks"] == passed
+
+
+def test_same_tree_gives_the_same_findings_in_the_same_order(tmp_path: Path) -> None:
+    # Two checkouts of one tree whose files were created in opposite orders (so directory
+    # listing order differs): findings and errors must be identical, element by element.
+    from tests.conftest import FIXTURES, make_repo
+
+    source = FIXTURES / "e2e" / "noncompliant"
+    names = sorted(p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file())
+    documents = []
+    for label, order in (("forward", names), ("reverse", list(reversed(names)))):
+        files = {n: (source / n).read_text() for n in order}
+        repo = tmp_path / label
+        make_repo(repo, files)
+        document = run_cli("scan", str(repo), "-o", "json").json()
+        documents.append((document["findings"], document["errors"]))
+    assert documents[0] == documents[1]
+    rank = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+    keys = [(rank[f["severity"]], f["policy_id"], f["file"], f["line"]) for f in documents[0][0]]
+    assert keys == sorted(keys)  # most severe first, then by policy, file and line
+    assert documents[0][0][0]["severity"] == "high"

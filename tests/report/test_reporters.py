@@ -40,12 +40,6 @@ def fixed_result() -> ScanResult:
         skipped_checks=(("CKV_AWS_144", "replication is AWS Backup", ("infra/s3.tf",)),))
 
 
-@pytest.mark.parametrize("fmt", ["text", "json"])
-def test_render_is_deterministic(fmt: str) -> None:
-    render = get_renderer(fmt)
-    assert render(fixed_result(), RenderOptions()) == render(fixed_result(), RenderOptions())
-
-
 def test_text_report() -> None:
     text = get_renderer("text")(fixed_result(), RenderOptions())
     assert "Blocking findings" in text
