@@ -143,6 +143,7 @@ class PolicyMeta:
     remediation: str = ""
     description: str = ""
     source: str = ""  # file the policy was loaded from (relative where possible)
+    regulatory: bool = True  # False: evidences no regulatory clause on purpose (cost caps)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ _OPA_KEYS = frozenset(
      "schemas", "entrypoint"}
 )
 _CUSTOM_KEYS = frozenset(
-    {"id", "severity", "family", "controls", "catalog", "applies_to", "remediation"}
+    {"id", "severity", "family", "controls", "catalog", "applies_to", "remediation",
+     "regulatory"}
 )
 DEFAULT_FAMILY = "custom"
 
@@ -167,7 +168,18 @@ def meta_from_annotation(annotation: Mapping[str, Any], file: str, line: int) ->
         description=_string(annotation.get("description"), "description", file, line,
                             required=False),
         source=file,
+        regulatory=_regulatory(custom.get("regulatory"), file, line),
     )
+
+
+def _regulatory(value: Any, file: str, line: int) -> bool:
+    """``regulatory: false`` marks a policy that evidences no regulatory clause on purpose
+    (GPU cost caps); the control catalog test accepts no controls only for those."""
+    if value is None:
+        return True
+    if not isinstance(value, bool):
+        raise PolicyLoadError("METADATA regulatory must be true or false", file, line)
+    return value
 
 
 def parse_policy_metadata(source: str, file: str) -> PolicyMeta:
