@@ -39,6 +39,21 @@ class CheckovSkipConfig:
 
 
 @dataclass(frozen=True)
+class OpaSettings:
+    """A remote OPA server as the Rego engine (docs/remote-opa.md)."""
+
+    url: str  # base URL, path prefix included (https://opa.example.com/opa)
+    mode: str = "query"  # "query": policies already on the server; "push": upload ours
+    token_env: str = ""  # environment variable holding a bearer token (never the token)
+    ca_bundle: str = ""  # PEM file of the CAs to trust; empty: the system store
+    timeout: float = 10.0  # seconds per request
+    retries: int = 3  # extra attempts on connection errors and 502/503/504
+
+
+OPA_MODES = ("query", "push")
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path | None = None
     policies: tuple[Path, ...] = ()
@@ -49,6 +64,7 @@ class Config:
     checkov_skip: tuple[CheckovSkipConfig, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
+    opa: OpaSettings | None = None
 
     def rooted(self, root: Path) -> Config:
         """Paths in the file are relative to the file's folder (like .gitignore); the
@@ -77,6 +93,7 @@ _TOP_KEYS = {
     "checkov": "mapping with 'enabled' and 'skip'",
     "params": "mapping of policy parameters",
     "severity": "mapping of policy id -> severity override",
+    "opa": "remote OPA server: mapping with url, mode, token_env, ca_bundle, timeout, retries",
 }
 
 
@@ -136,6 +153,7 @@ def parse_config(raw: Any, path: Path) -> Config:
         checkov_skip=_checkov_skips(raw.get("checkov"), path),
         params=_params(raw, path),
         severity=_severities(raw.get("severity"), path),
+        opa=_opa(raw.get("opa"), path),
     )
 
 
@@ -237,3 +255,56 @@ def _severities(value: Any, path: Path) -> dict[str, Severity]:
         except ValueError as exc:
             raise ConfigError(f"{path}: severity.{policy_id}: {exc}") from None
     return out
+
+
+_OPA_KEYS = ("url", "mode", "token_env", "ca_bundle", "timeout", "retries")
+
+
+def _opa(value: Any, path: Path) -> OpaSettings | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{path}: opa: expected a mapping with {', '.join(_OPA_KEYS)}")
+    for name in value:
+        if name not in _OPA_KEYS:
+            raise ConfigError(f"{path}: opa: unknown key {name!r} (known keys: "
+                              f"{', '.join(_OPA_KEYS)})")
+    url = value.get("url")
+    problem = opa_url_problem(url)
+    if problem:
+        raise ConfigError(f"{path}: opa.url: {problem}")
+    mode = value.get("mode", "query")
+    if mode not in OPA_MODES:
+        raise ConfigError(f"{path}: opa.mode: {mode!r} is not one of {', '.join(OPA_MODES)}")
+    token_env = value.get("token_env", "")
+    if not isinstance(token_env, str) or (token_env and not token_env.isidentifier()):
+        raise ConfigError(f"{path}: opa.token_env: the name of an environment variable "
+                          "(the token itself never goes in the config)")
+    ca_bundle = value.get("ca_bundle", "")
+    if not isinstance(ca_bundle, str):
+        raise ConfigError(f"{path}: opa.ca_bundle: expected a file path")
+    timeout = value.get("timeout", 10)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError(f"{path}: opa.timeout: expected a number of seconds > 0")
+    retries = value.get("retries", 3)
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
+        raise ConfigError(f"{path}: opa.retries: expected a whole number from 0 to 10")
+    return OpaSettings(url=str(url), mode=mode, token_env=token_env,
+                       ca_bundle=str(path.parent / ca_bundle) if ca_bundle else "",
+                       timeout=float(timeout), retries=retries)
+
+
+def opa_url_problem(url: Any) -> str:
+    """Why ``url`` cannot be an OPA base URL, or "" when it can."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str) or not url:
+        return "required, an http:// or https:// URL"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"{url!r} is not an http:// or https:// URL"
+    if parts.username or parts.password:
+        return "credentials do not belong in the URL (use token_env)"
+    if parts.query or parts.fragment:
+        return "a base URL has no query or fragment"
+    return ""

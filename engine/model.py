@@ -225,6 +225,9 @@ class ScanResult:
     timings: Mapping[str, float] = field(default_factory=dict)
     # Checkov checks skipped by config: (check id, reason, path globs; empty = everywhere)
     skipped_checks: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # Which engine ran the Rego policies: {"name": "regorus"} or, for a remote OPA,
+    # {"name": "opa", "url", "mode", "bundles": {bundle name: revision}}.
+    rego_engine: Mapping[str, Any] = field(default_factory=lambda: {"name": "regorus"})
 
     def blocks(self, finding: Finding) -> bool:
         return (finding.status is Status.FAILED and finding.blocking

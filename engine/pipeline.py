@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from engine import __version__
-from engine.config import Config
+from engine.config import Config, OpaSettings
 from engine.decide.verdict import apply_severity_overrides, order_findings
 from engine.discover.units import discover, in_scope
 from engine.load import kubernetes as k8s_loader
@@ -33,7 +33,8 @@ from engine.resources import policies_dir, severity_map_path
 from engine.source.worktree import Snapshot
 
 if TYPE_CHECKING:
-    from engine.evaluate.rego import PolicySet, UnitEvaluation
+    from engine.evaluate.opa import RemoteOpaBackend
+    from engine.evaluate.rego import PolicySet, RegoEvaluator, UnitEvaluation
 
 T = TypeVar("T")
 
@@ -46,6 +47,7 @@ class ScanRequest:
     extra_policy_dirs: tuple[Path, ...] = ()
     use_checkov: bool = True
     fail_on: Severity | None = Severity.HIGH
+    opa: OpaSettings | None = None  # a remote OPA server instead of the embedded engine
     clock: Callable[[], float] = field(default=time.perf_counter)
 
 
@@ -73,8 +75,6 @@ def policy_dirs(config: Config, extra: Sequence[Path]) -> list[Path]:
 
 def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     """Scan with an already loaded policy set (loading errors are the caller's: exit 2)."""
-    from engine.evaluate.rego import RegoEvaluator
-
     timings: dict[str, float] = {}
     clock = request.clock
     started = clock()
@@ -97,12 +97,8 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     findings: list[Finding] = []
     unreadable = [e for e in request.snapshot.errors if in_scope(e.file, request.scope)]
     errors: list[ScanError] = [*unreadable, *found.errors, *loaded.errors]
-    try:
-        evaluator: RegoEvaluator | None = RegoEvaluator(policies, params, inventory)
-    except Exception as exc:
-        evaluator = None
-        errors.append(ScanError("engine-error", f"the Rego engine rejected the scan's inventory "
-                                f"or parameters ({type(exc).__name__}); no Rego policy ran"))
+    evaluator, backend, rego_engine = _rego_evaluator(request, policies, params, inventory,
+                                                      errors)
     rego_passed = 0
     for unit in found.units:
         resources = loaded.resources.get(unit.identity)
@@ -115,6 +111,8 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
             findings.extend(outcome.findings)
             errors.extend(outcome.errors)
             rego_passed += _passed(outcome)
+    if backend is not None:  # units are guarded: the loop above does not raise
+        backend.close()
     timings["rego"] = clock() - mark
 
     versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}
@@ -147,7 +145,38 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         versions=versions,
         timings={k: round(v, 3) for k, v in timings.items()},
         skipped_checks=tuple((s.id, s.reason, s.paths) for s in request.config.checkov_skip),
+        rego_engine=rego_engine,
     )
+
+
+def _rego_evaluator(request: ScanRequest, policies: PolicySet, params: dict[str, Any],
+                    inventory: dict[str, list[dict[str, Any]]], errors: list[ScanError]
+                    ) -> tuple[RegoEvaluator | None, RemoteOpaBackend | None, dict[str, Any]]:
+    """The scan's Rego evaluator: embedded, or on the configured OPA server. A server that
+    cannot serve the scan is an engine error (exit 3): no Rego policy ran, nothing passed."""
+    from engine.evaluate.rego import RegoEvaluator
+
+    backend = None
+    engine_info: dict[str, Any] = {"name": "regorus"}
+    if request.opa is not None:
+        from engine.evaluate.opa import RemoteOpaBackend, RemoteOpaError
+
+        engine_info = {"name": "opa", "url": request.opa.url, "mode": request.opa.mode}
+        try:
+            backend = RemoteOpaBackend(request.opa, policies, params, inventory)
+        except RemoteOpaError as exc:
+            errors.append(ScanError("engine-error", f"remote OPA: {exc}; no Rego policy ran",
+                                    invalid=exc.invalid))
+            return None, None, engine_info
+        engine_info["bundles"] = dict(backend.revisions)
+    try:
+        return RegoEvaluator(policies, params, inventory, backend), backend, engine_info
+    except Exception as exc:
+        errors.append(ScanError("engine-error", f"the Rego engine rejected the scan's inventory "
+                                f"or parameters ({type(exc).__name__}); no Rego policy ran"))
+        if backend is not None:
+            backend.close()
+        return None, None, engine_info
 
 
 def _passed(outcome: UnitEvaluation) -> int:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from engine.config import Config, ConfigError, find_config, load_config
+from engine.config import (
+    Config,
+    ConfigError,
+    OpaSettings,
+    find_config,
+    load_config,
+    opa_url_problem,
+)
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, ScanResult, Severity, worst_exit_code
 from engine.report import RenderOptions, get_renderer
 from engine.report.writer import OutputError, write_atomic
@@ -56,6 +64,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
 
+    try:
+        opa = _opa_settings(args, config)
+    except UsageError as exc:
+        err.write(f"gitops-compliance: error: {exc}\n")
+        return EXIT_USAGE
+
     fail_on_text = args.fail_on or config.fail_on
     fail_on = None if fail_on_text == "none" else Severity(fail_on_text)
 
@@ -78,9 +92,25 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
 
     request = ScanRequest(snapshot=snapshot, scope=scope, config=config,
-                          use_checkov=not args.no_checkov, fail_on=fail_on)
+                          use_checkov=not args.no_checkov, fail_on=fail_on, opa=opa)
     result = run_scan(request, policies)
     return _write_outputs(result, outputs, out, err)
+
+
+def _opa_settings(args: argparse.Namespace, config: Config) -> OpaSettings | None:
+    """``--opa-url``/``--opa-mode`` over the config's ``opa:`` section."""
+    settings = config.opa
+    if args.opa_url:
+        problem = opa_url_problem(args.opa_url)
+        if problem:
+            raise UsageError(f"--opa-url: {problem}")
+        settings = dataclasses.replace(settings, url=args.opa_url) if settings else \
+            OpaSettings(url=args.opa_url)
+    if args.opa_mode:
+        if settings is None:
+            raise UsageError("--opa-mode needs --opa-url (or opa.url in the config)")
+        settings = dataclasses.replace(settings, mode=args.opa_mode)
+    return settings
 
 
 def _resolve_scope(paths: list[str]) -> tuple[Path, tuple[str, ...], bool]:

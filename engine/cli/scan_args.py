@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from engine.config import FAIL_ON_CHOICES
+from engine.config import FAIL_ON_CHOICES, OPA_MODES
 
 
 def add_parser(sub: Any) -> None:
@@ -29,3 +29,9 @@ def add_parser(sub: Any) -> None:
                       help="extra Rego policy directory; repeatable")
     scan.add_argument("--no-checkov", action="store_true",
                       help="run only the Rego policies")
+    scan.add_argument("--opa-url", metavar="URL",
+                      help="evaluate the Rego policies on this OPA server instead of the "
+                           "embedded engine (default: config opa.url)")
+    scan.add_argument("--opa-mode", choices=OPA_MODES, default=None,
+                      help="query: the policies are already on the server (default); "
+                           "push: upload the loaded policies for this scan")

@@ -41,6 +41,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
             "checkov_skips": [{"id": i, "reason": r, "paths": list(p)}
                               for i, r, p in result.skipped_checks],
             "timings": dict(result.timings),
+            "rego_engine": dict(result.rego_engine),
         },
         "findings": [_finding(f, result.blocks(f)) for f in result.findings
                      if f.status is not Status.PASSED],

@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from engine.evaluate.rego.errors import clean_engine_message
 from engine.evaluate.rego.loader import AGGREGATE_RULE, RULES, PolicySet, RegoPolicy
@@ -113,16 +113,55 @@ def _join(location: str, reason: str) -> str:
     return f"{location}: {reason}" if location else reason
 
 
-class RegoEvaluator:
-    """Evaluates units for one scan. ``params`` and ``inventory`` are fixed for the scan."""
+class RuleBackend(Protocol):
+    """Where the Rego rules are evaluated: the embedded regorus engine, or a remote OPA
+    server (engine/evaluate/opa). Both see the same policies, data and input."""
+
+    def evaluate_all(self, document: dict[str, Any]) -> list[Any]:
+        """The aggregate rule's value for one unit input: per policy, per rule, the items.
+        Raises on any engine failure."""
+        ...
+
+    def evaluate_package(self, package: str, document: dict[str, Any]) -> list[Any]:
+        """``[deny, violation, warn]`` items of one package (to name a failing policy)."""
+        ...
+
+
+class EmbeddedBackend:
+    """regorus in-process: one engine per scan holding the scan's data."""
 
     def __init__(self, policy_set: PolicySet, params: Mapping[str, Any],
                  inventory: Mapping[str, Any]) -> None:
-        self._policy_set = policy_set
         self._engine = policy_set.new_engine()
-        inventory_doc = {"terraform": [], "kubernetes": [], **inventory}
-        self._engine.add_data({"inventory": inventory_doc,
+        self._engine.add_data({"inventory": dict(inventory),
                                "gitops_compliance": {"params": dict(params)}})
+
+    def evaluate_all(self, document: dict[str, Any]) -> list[Any]:
+        self._engine.set_input(document)
+        results: list[Any] = json.loads(self._engine.eval_rule_as_json(AGGREGATE_RULE))
+        return results
+
+    def evaluate_package(self, package: str, document: dict[str, Any]) -> list[Any]:
+        self._engine.set_input(document)
+        answer = json.loads(self._engine.eval_query_as_json(package_query(package)))
+        value: list[Any] = answer["result"][0]["expressions"][0]["value"]
+        return value
+
+
+def package_query(package: str) -> str:
+    """The query for one package's rules, positionally in ``RULES`` order."""
+    return "[" + ", ".join(f"[x | some x in data.{package}.{rule}]" for rule in RULES) + "]"
+
+
+class RegoEvaluator:
+    """Evaluates units for one scan. ``params`` and ``inventory`` are fixed for the scan;
+    ``backend`` defaults to the embedded engine (a remote OPA is passed in by the caller)."""
+
+    def __init__(self, policy_set: PolicySet, params: Mapping[str, Any],
+                 inventory: Mapping[str, Any], backend: RuleBackend | None = None) -> None:
+        self._policy_set = policy_set
+        inventory_doc = {"terraform": [], "kubernetes": [], **inventory}
+        self._backend = backend or EmbeddedBackend(policy_set, params, inventory_doc)
         self._inventory_locations = _index_inventory(inventory_doc)
         self._matchers = {p.meta.id: frozenset(p.meta.applies_to)
                           for p in policy_set.policies}
@@ -130,19 +169,23 @@ class RegoEvaluator:
     def evaluate(self, unit: Unit, resources: Sequence[Resource]) -> UnitEvaluation:
         """Findings, errors and applicability of ``unit``. Never raises for a policy or
         engine failure: that is an ``engine-error`` ScanError for this unit."""
+        document = unit_input(unit, resources)
         try:
-            self._engine.set_input(unit_input(unit, resources))
-        except Exception as exc:  # non-JSON values in the input: a loader bug, fail closed
+            json.dumps(document)
+        except (TypeError, ValueError) as exc:  # non-JSON values: a loader bug, fail closed
             return UnitEvaluation(errors=(self._error(
-                unit, f"the unit's input cannot be handed to the Rego engine: {exc}"),))
+                unit, f"the unit's input cannot be handed to the Rego engine: "
+                      f"{type(exc).__name__}"),))
 
         policies = self._policy_set.policies
         errors: list[ScanError] = []
         try:
-            results: list[Any] = json.loads(self._engine.eval_rule_as_json(AGGREGATE_RULE))
-            per_policy: list[list[Any] | None] = list(results)
+            per_policy: list[list[Any] | None] = list(self._backend.evaluate_all(document))
+            if len(per_policy) != len(policies):
+                raise ValueError(f"{len(per_policy)} policy results for {len(policies)} "
+                                 "policies")
         except Exception as exc:  # engine errors are RuntimeError; anything else too
-            per_policy, errors = self._evaluate_separately(unit, exc)
+            per_policy, errors = self._evaluate_separately(unit, document, exc)
 
         findings: list[Finding] = []
         locations = _index((r.address, r.file, r.line) for r in resources)
@@ -165,18 +208,16 @@ class RegoEvaluator:
         errors.sort(key=lambda e: (e.code, e.file, e.line, e.message))
         return UnitEvaluation(tuple(findings), tuple(errors), applicable)
 
-    def _evaluate_separately(self, unit: Unit, first_error: Exception) -> tuple[
+    def _evaluate_separately(self, unit: Unit, document: dict[str, Any],
+                             first_error: Exception) -> tuple[
             list[list[Any] | None], list[ScanError]]:
         """One query per policy after the aggregate failed: name the failing policies, keep
         the others' findings."""
         out: list[list[Any] | None] = []
         errors: list[ScanError] = []
         for policy in self._policy_set.policies:
-            query = "[" + ", ".join(f"[x | some x in data.{policy.package}.{rule}]"
-                                    for rule in RULES) + "]"
             try:
-                answer = json.loads(self._engine.eval_query_as_json(query))
-                out.append(answer["result"][0]["expressions"][0]["value"])
+                out.append(self._backend.evaluate_package(policy.package, document))
             except Exception as exc:
                 out.append(None)
                 where, line, reason = _engine_failure(exc)
