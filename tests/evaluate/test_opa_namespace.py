@@ -36,3 +36,16 @@ def test_escaped_quotes_do_not_end_a_string() -> None:
     out = namespaced_module(text, NS)
     assert 'x := "a \\" data.y"' in out
     assert f"y := data.{NS}.z" in out
+
+
+def test_upload_order_puts_libraries_before_their_users() -> None:
+    from engine.evaluate.opa.namespace import upload_order
+
+    modules = [
+        ("a/policy.rego", "package acme.a\n\nimport data.acme.lib.k8s\n"),
+        ("lib/k8s.rego", "package acme.lib.k8s\n\nimport data.acme.lib.util\n"),
+        ("lib/util.rego", "package acme.lib.util\n\nx := 1\n"),
+        ("agg.rego", "package agg\n\nr := [data.acme.a.deny]\n"),
+    ]
+    order = [name for name, _ in upload_order(modules)]
+    assert order == ["lib/util.rego", "lib/k8s.rego", "a/policy.rego", "agg.rego"]

@@ -18,6 +18,7 @@ Two modes (docs/remote-opa.md):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -93,15 +94,11 @@ class RemoteOpaBackend:
         and the namespace is private to this bundle digest)."""
         try:
             for policy_id in reversed(self._uploaded):
-                try:
+                with contextlib.suppress(RemoteOpaError):
                     self._http.delete_policy(policy_id)
-                except RemoteOpaError:
-                    pass
             if self._namespace:
-                try:
+                with contextlib.suppress(RemoteOpaError):
                     self._http.delete_data(self._namespace.replace(".", "/"))
-                except RemoteOpaError:
-                    pass
             self._uploaded = []
         finally:
             self._http.close()
