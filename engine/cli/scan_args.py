@@ -29,3 +29,6 @@ def add_parser(sub: Any) -> None:
                       help="extra Rego policy directory; repeatable")
     scan.add_argument("--no-checkov", action="store_true",
                       help="run only the Rego policies")
+    from engine.cli import conftest_args
+
+    conftest_args.add_arguments(scan)
