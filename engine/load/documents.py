@@ -277,6 +277,8 @@ def _ini(name: str, text: str) -> Any:
     except configparser.Error as exc:
         line = max(int(getattr(exc, "lineno", 1) or 1) - 1, 0)
         raise _ParseFailure(f"invalid INI: {type(exc).__name__}", line) from None
+    for key in list(parser.defaults()):  # keys before any section: dropped, not inherited
+        parser.remove_option(_INI_HEAD, key)
     out: dict[str, Any] = {}
     for section in parser.sections():
         out[section] = {key: _ini_value(value or "")
