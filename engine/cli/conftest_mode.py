@@ -68,14 +68,15 @@ def plan(args: argparse.Namespace, config: Config) -> ConftestPlan | None:
         default_severity=settings.default_severity)
 
 
-def load(conftest: ConftestPlan) -> ConftestPolicySet:
-    """The compiled policies; ``PolicyLoadError`` is the caller's exit 2."""
+def load(conftest: ConftestPlan, root: Path) -> ConftestPolicySet:
+    """The compiled policies; ``PolicyLoadError`` is the caller's exit 2. Policy files are
+    named relative to the scan root when inside it (as findings' files are)."""
     from engine.evaluate.conftest import Selection, load_conftest_policies
 
     return load_conftest_policies(
         conftest.dirs, selection=Selection(conftest.namespaces, conftest.all_namespaces),
         rego_version=conftest.rego_version, data_dirs=conftest.data,
-        default_severity=conftest.default_severity)
+        default_severity=conftest.default_severity, display_root=root)
 
 
 def policy_ids(policies: ConftestPolicySet) -> set[str]:
@@ -91,7 +92,7 @@ def run_alone(conftest: ConftestPlan, snapshot: Snapshot, scope: tuple[str, ...]
 
     try:
         check_engine()
-        policies = load(conftest)
+        policies = load(conftest, snapshot.root)
     except (PolicyLoadError, EngineMismatchError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE

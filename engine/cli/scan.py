@@ -79,7 +79,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         check_engine()
         policies = load_policy_set(policy_dirs(config, [Path(p) for p in args.policies]))
-        conftest_policies = conftest_mode.load(conftest) if conftest is not None else None
+        conftest_policies = conftest_mode.load(conftest, root) if conftest is not None else None
     except (PolicyLoadError, EngineMismatchError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
