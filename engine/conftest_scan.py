@@ -97,7 +97,7 @@ def run_conftest(snapshot: Snapshot, scope: Sequence[str], exclusions: Sequence[
 
     started = clock()
     files, skipped, excluded = select_files(snapshot.files, scope, exclusions)
-    evaluator = ConftestEvaluator(policies)
+    evaluator = ConftestEvaluator(policies, snapshot.root)
     findings: list[Finding] = []
     errors: list[ScanError] = []
     tallies: list[ConftestTally] = []

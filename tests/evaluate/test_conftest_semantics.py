@@ -528,3 +528,19 @@ warn_tags contains "no tags" if not input.tags
     }
     plain = load(tmp_path / "plain", {"p.rego": RULE_KINDS})
     assert {r.meta.severity for r in plain.rules["main"]} == {Severity.HIGH}
+
+
+def test_data_conftest_file_names_the_file_being_checked(tmp_path: Path) -> None:
+    policy = """package main
+
+deny contains msg if {
+\tendswith(data.conftest.file.name, ".yml")
+\tmsg := sprintf("%s: use the .yaml extension (in %s)", [data.conftest.file.name,
+\t\tbase(data.conftest.file.dir)])
+}
+
+base(path) := parts[count(parts) - 1] if parts := split(path, "/")
+"""
+    outcome = evaluate(tmp_path, load(tmp_path, {"p.rego": policy}),
+                       {"apps/a.yml": "a: 1\n", "apps/b.yaml": "b: 1\n"})
+    assert [f.message for f in outcome.findings] == ["a.yml: use the .yaml extension (in apps)"]

@@ -23,6 +23,7 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from engine.evaluate.conftest.policies import (
@@ -78,12 +79,25 @@ def resource_of(parsed: ParsedFile, document: Document) -> str:
 class ConftestEvaluator:
     """One per scan (owns an engine clone; not thread-safe)."""
 
-    def __init__(self, policies: ConftestPolicySet) -> None:
+    def __init__(self, policies: ConftestPolicySet, root: Path | None = None) -> None:
         self._policies = policies
         self._engine = policies.new_engine()
+        self._root = root
+
+    def _file_data(self, parsed: ParsedFile) -> None:
+        """conftest's ``data.conftest.file`` (name and absolute folder of the file being
+        checked), replacing the previous file's: the engine's data is rebuilt per file."""
+        if self._root is None:
+            return
+        path = (self._root / parsed.file).absolute()
+        self._engine.clear_data()
+        self._engine.add_data({**self._policies.data, "conftest": {
+            **(self._policies.data.get("conftest") or {}),
+            "file": {"name": path.name, "dir": str(path.parent)}}})
 
     def evaluate(self, parsed: ParsedFile) -> FileEvaluation:
         out = FileEvaluation()
+        self._file_data(parsed)
         counts = {ns: _Count() for ns in self._policies.namespaces}
         for document in parsed.documents:
             try:
