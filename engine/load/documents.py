@@ -240,8 +240,9 @@ def _hcl2(name: str, text: str) -> Any:
     from engine.load.hcl_json import hcl_to_json  # Lark is loaded only when HCL is present
 
     converted = hcl_to_json(text, name)
-    if isinstance(converted, ScanError):
-        raise _ParseFailure(converted.message, converted.line)
+    if isinstance(converted, ScanError):  # its message starts with the path: the error has it
+        raise _ParseFailure("invalid HCL: " + converted.message.removeprefix(f"{name}: "),
+                            converted.line)
     return converted
 
 

@@ -175,8 +175,10 @@ def test_a_file_that_does_not_parse_makes_the_scan_incomplete(
     run = run_cli("scan", str(repo / "config"), "--conftest-policies", str(repo / "policy"),
                   "-o", "json")
     assert run.code == 3
-    errors = {(e["code"], e["file"]) for e in run.json()["errors"]}
-    assert errors == {("parse-error", "config/bad.yaml"), ("parse-error", "config/bad.tf")}
+    errors = {(e["code"], e["file"], e["line"], e["message"].split(":")[0])
+              for e in run.json()["errors"]}
+    assert errors == {("parse-error", "config/bad.yaml", 2, "invalid YAML"),
+                      ("parse-error", "config/bad.tf", 1, "invalid HCL")}
     assert run.json()["conftest"]["summary"]["passed"] == 1  # ok.yaml was still checked
 
 
