@@ -211,7 +211,7 @@ NAMESPACED = {
      {"main.deny", "kubernetes.security.deny", "kubernetes.security.warn"}),
     ((), True, Tally(3, 0, 1, 2, 0),
      {"main.deny", "kubernetes.security.deny", "kubernetes.security.warn"}),
-    (("nosuch",), False, Tally(0, 0, 0, 0, 0), set()),
+    (("main", "nosuch"), False, Tally(1, 0, 0, 1, 0), {"main.deny"}),
 ])
 def test_namespaces_select_packages_like_conftest(
         tmp_path: Path, namespaces: tuple[str, ...], all_namespaces: bool, expected: Tally,
@@ -323,7 +323,7 @@ deny contains msg if {
 
 def test_two_data_files_defining_the_same_value_are_a_load_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyLoadError, match=r"data\.team\.name is defined by two"):
-        load(tmp_path, {"p.rego": "package main\n"}, data={
+        load(tmp_path, {"p.rego": 'package main\n\ndeny contains "x" if false\n'}, data={
             "a.json": '{"team": {"name": "a"}}', "b.yaml": "team: {name: b}\n"})
 
 
@@ -544,3 +544,21 @@ base(path) := parts[count(parts) - 1] if parts := split(path, "/")
     outcome = evaluate(tmp_path, load(tmp_path, {"p.rego": policy}),
                        {"apps/a.yml": "a: 1\n", "apps/b.yaml": "b: 1\n"})
     assert [f.message for f in outcome.findings] == ["a.yml: use the .yaml extension (in apps)"]
+
+
+def test_namespaces_without_any_rule_are_a_load_error_not_zero_tests(tmp_path: Path) -> None:
+    # conftest would print "0 tests" and exit 0: a gate must not pass by evaluating nothing.
+    with pytest.raises(PolicyLoadError) as caught:
+        load(tmp_path, NAMESPACED, namespaces=("kubernetes",))
+    assert caught.value.message == (
+        "no deny, violation or warn rules in kubernetes (packages found: "
+        "kubernetes.security, lib.util, main); choose them with --namespace or "
+        "--all-namespaces")
+
+
+def test_two_items_of_one_rule_on_one_resource_keep_distinct_fingerprints(
+        tmp_path: Path) -> None:
+    outcome = evaluate(tmp_path, load(tmp_path, {"rules.rego": RULE_KINDS}), RULE_INPUTS)
+    ports = by_id(outcome, "main.violation_bad_port")
+    assert len({f.fingerprint for f in ports}) == 2
+    assert all(f.attribute.startswith("msg:") for f in ports)

@@ -20,6 +20,7 @@ document of a multi-document file); severity from METADATA, else the configured 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -191,8 +192,16 @@ class ConftestEvaluator:
             policy_id=rule.policy_id, title=meta.title or rule.policy_id,
             severity=meta.severity, family=FAMILY, engine=Engine.CONFTEST,
             status=Status.FAILED, resource=resource, file=parsed.file, line=line,
-            message=message, unit=UNIT, remediation=meta.remediation,
-            blocking=rule.blocking, details=details)
+            message=message, unit=UNIT, attribute=message_key(message),
+            remediation=meta.remediation, blocking=rule.blocking, details=details)
+
+
+def message_key(message: str) -> str:
+    """The finding's ``attribute``: a digest of its message. conftest items have no
+    attribute path, and one rule often reports several items on one resource (two
+    privileged ports): the digest keeps their fingerprints apart, so a baseline or a
+    waiver never folds a second violation into the first."""
+    return "msg:" + hashlib.sha256(message.encode("utf-8")).hexdigest()[:12]
 
 
 def _results(values: list[Any]) -> tuple[list[Any], int]:

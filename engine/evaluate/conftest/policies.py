@@ -324,6 +324,13 @@ def load_conftest_policies(dirs: Sequence[Path], *, selection: Selection = Selec
             infos.append(RuleInfo(namespace, name, counts[name], file, line, meta))
         rules[namespace] = tuple(infos)
 
+    if not any(rules.values()):
+        # conftest would report "0 tests" and pass; a gate that evaluates nothing is a
+        # silent pass, so say what was found instead.
+        asked = "every package" if selection.all_namespaces else ", ".join(selected)
+        raise PolicyLoadError(
+            f"no deny, violation or warn rules in {asked} (packages found: "
+            f"{', '.join(every_namespace)}); choose them with --namespace or --all-namespaces")
     data, data_texts = load_data(data_dirs, root)
     if data:
         engine.add_data(data)
