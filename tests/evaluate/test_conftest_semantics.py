@@ -418,7 +418,9 @@ deny_versioning contains msg if {
 def test_conftest_custom_builtins_are_refused_by_name(tmp_path: Path, builtin: str) -> None:
     policy = f"""package main
 
-# {builtin}() in a comment is fine
+# {builtin}() in a comment is fine, and so is a message naming it
+warn contains "do not call {builtin}(x)" if input.x
+
 deny contains "x" if {{
 \tcfg := {builtin}("hcl2", "a = 1")
 \tcfg.a == 1
@@ -426,7 +428,7 @@ deny contains "x" if {{
 """
     with pytest.raises(PolicyLoadError) as caught:
         load(tmp_path, {"uses_builtin.rego": policy})
-    assert (caught.value.file, caught.value.line) == ("policy/uses_builtin.rego", 5)
+    assert (caught.value.file, caught.value.line) == ("policy/uses_builtin.rego", 7)
     assert f"custom built-in {builtin}()" in caught.value.message
 
 

@@ -161,24 +161,40 @@ def _files(dirs: Sequence[Path], suffixes: tuple[str, ...], what: str) -> list[P
     return found
 
 
-def _strip_comments(text: str) -> str:
-    """Rego text with ``#`` comments blanked (strings kept), lines preserved."""
-    out = []
+def _code_only(text: str) -> str:
+    """Rego text with comments and string contents blanked, lines kept: a built-in named
+    in a message or a comment is not a call."""
+    out: list[str] = []
+    quote = ""  # the open string's delimiter: '"' or '`' (raw strings span lines)
     for line in text.splitlines():
-        in_string = False
-        cut = len(line)
-        for i, char in enumerate(line):
-            if char == '"' and (i == 0 or line[i - 1] != "\\"):
-                in_string = not in_string
-            elif char == "#" and not in_string:
-                cut = i
+        kept = []
+        escaped = False
+        for char in line:
+            if quote:
+                if quote == '"' and not escaped and char == "\\":
+                    escaped = True
+                    kept.append(" ")
+                    continue
+                if char == quote and not escaped:
+                    quote = ""
+                    kept.append(char)
+                else:
+                    kept.append(" ")
+                escaped = False
+            elif char == "#":
                 break
-        out.append(line[:cut])
+            else:
+                if char in "\"`":
+                    quote = char
+                kept.append(char)
+        if quote == '"':
+            quote = ""  # an unterminated string ends with its line (the parser says why)
+        out.append("".join(kept))
     return "\n".join(out)
 
 
 def _check_builtins(text: str, file: str) -> None:
-    for number, line in enumerate(_strip_comments(text).splitlines(), start=1):
+    for number, line in enumerate(_code_only(text).splitlines(), start=1):
         found = _BUILTIN_CALL.search(line)
         if found:
             raise PolicyLoadError(
