@@ -47,6 +47,10 @@ def plan(args: argparse.Namespace, config: Config) -> ConftestPlan | None:
     if cli_dirs:
         alone = not args.with_builtin
         dirs = cli_dirs if alone else (*settings.policies, *cli_dirs)
+        if alone and args.policies:
+            raise ConftestUsageError(
+                "--policies has no effect with --conftest-policies alone (only the conftest "
+                "policies run); add --with-builtin to run both")
     elif settings.policies:
         alone, dirs = False, settings.policies
     else:

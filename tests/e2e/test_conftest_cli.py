@@ -241,6 +241,15 @@ def test_conftest_flags_without_conftest_policies_are_a_usage_error(
     assert "--namespace, --rego-version needs conftest-style policies" in run.err
 
 
+def test_extra_rego_policies_need_with_builtin(repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory(files={"policy/p.rego": 'package main\n\ndeny contains "x" if false\n',
+                               "a.yaml": "a: 1\n"})
+    run = run_cli("scan", str(repo), "--conftest-policies", str(repo / "policy"),
+                  "--policies", str(repo / "policy"))
+    assert run.code == 2
+    assert "--policies has no effect with --conftest-policies alone" in run.err
+
+
 def test_a_bad_conftest_config_key_is_named(repo_factory: Callable[..., Path]) -> None:
     repo = repo_factory(files={".gitops-compliance.yaml": "conftest:\n  namespace: main\n"})
     run = run_cli("scan", str(repo))
