@@ -10,14 +10,16 @@ Its conventions, reproduced here:
   uses — see :mod:`engine.load.hcl_json`;
 * **TOML** (``.toml``), **INI** (``.ini``: sections of keys, numbers and booleans typed as
   go-ini + conftest do, keys before the first section dropped), **dotenv** (``.env``,
-  ``.env.*``, ``*.env``: a flat map of strings).
+  ``.env.*``, ``*.env``: a flat map of strings);
+* **Dockerfile** (``Dockerfile``, ``Dockerfile.*``, ``*.dockerfile``): the list of
+  instructions buildkit gives conftest — see :mod:`engine.load.dockerfile`.
 
 A parsed value that is a list is evaluated *per element* by conftest (that is how a
 multi-document YAML file is checked one document at a time, and also what happens to a
 top-level YAML or JSON list); :class:`ParsedFile.documents` holds those units with the line
 each starts on.
 
-Files conftest could parse but this module cannot (Dockerfile, CUE, XML, Jsonnet, HOCON,
+Files conftest could parse but this module cannot (CUE, XML, Jsonnet, HOCON,
 EDN, VCL, properties, ignore files, textproto) are named by :func:`unsupported_parser` so
 the caller can list them as not evaluated — never dropped without a word.
 
@@ -44,6 +46,7 @@ import yaml
 from engine.load.kubernetes import _Loader as _YamlLoader  # duplicate keys are errors there
 from engine.load.redact import (
     REDACTED,
+    REDACTED_TEXT,
     is_secret_env_name,
     redact_kubernetes_object,
     redact_terraform_config,
@@ -102,6 +105,8 @@ def parser_for(name: str) -> str | None:
         return "ini"
     if base == ".env" or base.startswith(".env.") or ext == "env":
         return "dotenv"
+    if base == "dockerfile" or base.startswith("dockerfile.") or ext == "dockerfile":
+        return "dockerfile"
     return None
 
 
@@ -109,11 +114,9 @@ def unsupported_parser(name: str) -> str | None:
     """The conftest parser a file would need that is not available here, or None.
 
     Files without an extension are not listed (conftest would try them as YAML; a
-    ``LICENSE`` is not configuration), except Dockerfiles."""
+    ``LICENSE`` is not configuration)."""
     base = PurePosixPath(name).name.lower()
     ext = base.rsplit(".", 1)[1] if "." in base[1:] else ""
-    if base == "dockerfile" or base.startswith("dockerfile.") or ext == "dockerfile":
-        return "dockerfile"
     return _UNSUPPORTED_EXTENSIONS.get(ext)
 
 
@@ -134,6 +137,8 @@ def load_file(root: Path, name: str) -> ParsedFile:
     try:
         if parser == "yaml":
             return _yaml(name, text)
+        if parser == "dockerfile":
+            return _dockerfile(name, text)
         value = _PARSERS[parser](name, text)
     except _ParseFailure as failure:
         return ParsedFile(name, parser, errors=(_error(name, failure.line, failure.message),))
@@ -303,6 +308,37 @@ def _dotenv(name: str, text: str) -> Any:
             value = value.split(" #", 1)[0].rstrip()
         out[match.group(1)] = value
     return out
+
+
+def _dockerfile(name: str, text: str) -> ParsedFile:
+    """One document: the instruction list (conftest wraps it in a one-element list, which
+    its engine unwraps, so the policy's ``input`` is the list itself)."""
+    from engine.load.dockerfile import DockerfileError, parse_dockerfile
+
+    try:
+        commands = parse_dockerfile(text)
+    except DockerfileError as exc:
+        raise _ParseFailure(f"invalid Dockerfile: {exc.message}", exc.line) from None
+    for command in commands:
+        if command["Cmd"] in ("env", "arg", "label") or command["SubCmd"].lower() in (
+                "env", "arg", "label"):
+            command["Value"] = _redact_instruction(command["Value"])
+    return ParsedFile(name, "dockerfile", (Document(commands, 1, 0),))
+
+
+def _redact_instruction(values: list[str] | None) -> list[str] | None:
+    """``ENV DB_PASSWORD=x`` (key, value, "=" triples) and ``ARG TOKEN=x`` words."""
+    if not values:
+        return values
+    out = list(values)
+    if len(out) % 3 == 0 and all(sep in ("=", "") for sep in out[2::3]):
+        for i in range(0, len(out), 3):
+            if is_secret_env_name(out[i]):
+                out[i + 1] = REDACTED_TEXT
+        return out
+    return [f"{word.partition('=')[0]}={REDACTED_TEXT}"
+            if "=" in word and is_secret_env_name(word.partition("=")[0]) else word
+            for word in out]
 
 
 _PARSERS = {"json": _json, "hcl2": _hcl2, "toml": _toml, "ini": _ini, "dotenv": _dotenv}

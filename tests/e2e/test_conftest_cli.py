@@ -263,14 +263,14 @@ def test_helm_templates_and_unparsed_files_are_listed_not_evaluated(
         "policy/p.rego": 'package main\n\ndeny contains "x" if input.never\n',
         "config/chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
         "config/chart/templates/deploy.yaml": "kind: {{ .Values.kind }}\n",
-        "config/Dockerfile": "FROM scratch\n"})
+        "config/app.cue": "a: 1\n"})
     run = run_cli("scan", str(repo / "config"), "--conftest-policies", str(repo / "policy"),
                   "-o", "json")
     assert run.code == 0, run.out
     skipped = {(s["file"], s["parser"].split(" ")[0])
                for s in run.json()["conftest"]["not_evaluated"]}
     assert skipped == {("config/chart/templates/deploy.yaml", "helm"),
-                       ("config/Dockerfile", "dockerfile")}
+                       ("config/app.cue", "cue")}
 
 
 def test_secret_values_never_reach_the_output(repo_factory: Callable[..., Path]) -> None:

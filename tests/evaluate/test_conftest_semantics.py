@@ -459,6 +459,13 @@ deny_toml contains "TOML: debug is on" if input.server.debug == true
 deny_ini contains "INI: port below 1024" if input.server.port < 1024
 
 deny_env contains "dotenv: DEBUG=1" if input.DEBUG == "1"
+
+deny_docker contains msg if {
+	some instruction in input
+	instruction.Cmd == "from"
+	endswith(instruction.Value[0], ":latest")
+	msg := sprintf("Dockerfile: stage %d uses a latest tag", [instruction.Stage])
+}
 """
     outcome = evaluate(tmp_path, load(tmp_path, {"p.rego": policy}), {
         "docker-compose.yml": "services:\n  web:\n    image: nginx\n    privileged: true\n",
@@ -466,13 +473,15 @@ deny_env contains "dotenv: DEBUG=1" if input.DEBUG == "1"
         "app.toml": "[server]\ndebug = true\nport = 8080\n",
         "app.ini": "global = 1\n[server]\nport = 80\nname = api\n",
         ".env": "# local settings\nexport DEBUG=1\nNAME='api'\n",
-        "Dockerfile": "FROM python:3.12\n",
+        "Dockerfile": "FROM python:3.12 AS build\nFROM alpine:latest\n",
+        "pom.xml": "<project/>\n",
         "README.md": "# not configuration\n",
     })
     assert {f.message for f in outcome.findings} == {
         "compose service web is privileged", "CI job runs on a self-hosted runner",
-        "TOML: debug is on", "INI: port below 1024", "dotenv: DEBUG=1"}
-    assert outcome.not_evaluated == (("Dockerfile", "dockerfile"),)
+        "TOML: debug is on", "INI: port below 1024", "dotenv: DEBUG=1",
+        "Dockerfile: stage 1 uses a latest tag"}
+    assert outcome.not_evaluated == (("pom.xml", "xml"),)
     assert outcome.errors == ()
 
 
