@@ -59,7 +59,7 @@ def _conftest(result: ScanResult) -> dict[str, Any]:
 def summary(result: ScanResult) -> dict[str, Any]:
     failed = {s.value: 0 for s in Severity}
     warnings = 0
-    passed = result.rego_passed
+    passed = result.rego_passed + sum(t.successes for t in result.conftest_results)
     for finding in result.findings:
         if finding.status is Status.PASSED:
             passed += 1

@@ -111,6 +111,7 @@ def test_conftest_policies_alone_give_conftests_verdict_and_counts(
          False),
     }
     assert {f["engine"] for f in document["findings"]} == {"conftest"}
+    assert document["summary"]["passed_checks"] == 8  # conftest's successes count as passed
     assert "checkov" not in document["tool"]["versions"]
     (labelled,) = [f for f in document["findings"] if f["policy_id"] == "main.deny"]
     assert labelled["details"] == {"ticket": "PLAT-12"}
