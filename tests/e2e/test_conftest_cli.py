@@ -286,3 +286,14 @@ def test_secret_values_never_reach_the_output(repo_factory: Callable[..., Path])
         assert run.code == 1
         assert "hunter2-ConftestSecret" not in run.out + run.err
         assert "secret password holds" in run.out
+
+
+def test_a_file_both_loaders_fail_on_is_reported_once(repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory(files={
+        ".gitops-compliance.yaml": "conftest:\n  policies: [policy]\n",
+        "policy/p.rego": 'package main\n\ndeny contains "x" if input.never\n',
+        "k8s/bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [x\n"})
+    run = run_cli("scan", str(repo / "k8s"), "--no-checkov", "-o", "json")
+    assert run.code == 3
+    assert [(e["code"], e["file"]) for e in run.json()["errors"]] == [
+        ("parse-error", "k8s/bad.yaml")]
