@@ -297,3 +297,18 @@ def test_a_file_both_loaders_fail_on_is_reported_once(repo_factory: Callable[...
     assert run.code == 3
     assert [(e["code"], e["file"]) for e in run.json()["errors"]] == [
         ("parse-error", "k8s/bad.yaml")]
+
+
+def test_config_exclusions_apply_and_are_listed(repo_factory: Callable[..., Path]) -> None:
+    repo = repo_factory(files={
+        ".gitops-compliance.yaml": ("exclude:\n  - {path: \"legacy/**\", "
+                                    "reason: \"decommissioned, CHG-7\"}\n"),
+        "policy/p.rego": 'package main\n\ndeny contains "bad" if input.bad\n',
+        "legacy/old.yaml": "bad: true\n", "new.yaml": "bad: false\n"})
+    run = run_cli("scan", str(repo), "--conftest-policies", str(repo / "policy"), "-o", "json")
+    assert run.code == 0, run.out
+    document = run.json()
+    assert document["scan"]["excluded"] == [{"path": "legacy/old.yaml",
+                                             "reason": "decommissioned, CHG-7"}]
+    assert [r["file"] for r in document["conftest"]["results"]] == [".gitops-compliance.yaml",
+                                                                     "new.yaml"]

@@ -24,6 +24,7 @@ from tests.evaluate.conftest_cases import evaluate, load
 from tests.evaluate.test_conftest_semantics import (
     DEPLOYMENTS,
     EXCEPTIONS,
+    HCL,
     NAMESPACED,
     REPLICAS,
     RULE_INPUTS,
@@ -31,6 +32,38 @@ from tests.evaluate.test_conftest_semantics import (
     V1_POLICY,
 )
 from tests.oracle import require_opa
+
+TF_POLICY = """package main
+
+deny contains msg if {
+\tsome name
+\tsome bucket in input.resource.aws_s3_bucket[name]
+\tsome v in bucket.versioning
+\tv.enabled == false
+\tmsg := sprintf("bucket %s has versioning disabled", [name])
+}
+
+warn_http contains name if {
+\tsome name
+\tsome listener in input.resource.aws_alb_listener[name]
+\tlistener.protocol == "HTTP"
+}
+"""
+
+DOCKER_POLICY = """package main
+
+deny_latest contains sprintf("stage %d: %s", [i.Stage, i.Value[0]]) if {
+\tsome i in input
+\ti.Cmd == "from"
+\tendswith(i.Value[0], ":latest")
+}
+
+warn_root contains "USER root" if {
+\tsome i in input
+\ti.Cmd == "user"
+\ti.Value[0] == "root"
+}
+"""
 
 Counts = tuple[int, int, int, int]  # successes, failures, warnings, exceptions
 
@@ -92,6 +125,9 @@ CASES = {
     "namespaces": (NAMESPACED, {"x.yaml": "kind: X\n", "y.yaml": "kind: Y\n"},
                    {"all_namespaces": True}),
     "bare-warn-exception": ({"p.rego": V1_POLICY}, {"d.yaml": REPLICAS}, {}),
+    "hcl2-input": ({"tf.rego": TF_POLICY}, {"main.tf": HCL}, {}),
+    "dockerfile-input": ({"docker.rego": DOCKER_POLICY},
+                         {"Dockerfile": "FROM a:latest AS b\nUSER root\nFROM c:1\n"}, {}),
     # one exception per solution: ["a", "a"] and ["a", "b"] name "a" three times
     "duplicate-exceptions": ({"p.rego": 'package main\n\ndeny_a contains "a fired" if input.x'
                                         '\n\nexception contains ["a", "a"] if input.x\n\n'
