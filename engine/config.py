@@ -54,6 +54,18 @@ OPA_MODES = ("query", "push")
 
 
 @dataclass(frozen=True)
+class ConftestConfig:
+    """conftest-style policy directories (docs/conftest.md), evaluated per file."""
+
+    policies: tuple[Path, ...] = ()
+    namespaces: tuple[str, ...] = ("main",)
+    all_namespaces: bool = False
+    rego_version: str = "v1"
+    data: tuple[Path, ...] = ()
+    default_severity: Severity = Severity.HIGH
+
+
+@dataclass(frozen=True)
 class Config:
     source: Path | None = None
     policies: tuple[Path, ...] = ()
@@ -65,6 +77,7 @@ class Config:
     params: Mapping[str, Any] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
     opa: OpaSettings | None = None
+    conftest: ConftestConfig = field(default_factory=ConftestConfig)
 
     def rooted(self, root: Path) -> Config:
         """Paths in the file are relative to the file's folder (like .gitignore); the
@@ -94,6 +107,8 @@ _TOP_KEYS = {
     "params": "mapping of policy parameters",
     "severity": "mapping of policy id -> severity override",
     "opa": "remote OPA server: mapping with url, mode, token_env, ca_bundle, timeout, retries",
+    "conftest": "mapping with 'policies', 'namespaces', 'all_namespaces', 'rego_version', "
+                "'data', 'default_severity' (conftest-style policies)",
 }
 
 
@@ -154,6 +169,42 @@ def parse_config(raw: Any, path: Path) -> Config:
         params=_params(raw, path),
         severity=_severities(raw.get("severity"), path),
         opa=_opa(raw.get("opa"), path),
+        conftest=_conftest(raw.get("conftest"), path),
+    )
+
+
+_CONFTEST_KEYS = ("policies", "namespaces", "all_namespaces", "rego_version", "data",
+                  "default_severity")
+
+
+def _conftest(value: Any, path: Path) -> ConftestConfig:
+    if value is None:
+        return ConftestConfig()
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{path}: conftest: expected a mapping with "
+                          f"{', '.join(_CONFTEST_KEYS)}")
+    for name in value:
+        if name not in _CONFTEST_KEYS:
+            raise ConfigError(f"{path}: conftest: unknown key {name!r} (known keys: "
+                              f"{', '.join(_CONFTEST_KEYS)})")
+    base = path.parent
+    policies = _str_list(value, "policies", path, label="conftest.policies")
+    namespaces = _str_list(value, "namespaces", path, label="conftest.namespaces")
+    version = value.get("rego_version", "v1")
+    if version not in ("v0", "v1"):
+        raise ConfigError(f"{path}: conftest.rego_version: {version!r} is not v0 or v1")
+    try:
+        default = Severity.parse(str(value.get("default_severity", "high")))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: conftest.default_severity: {exc}") from None
+    return ConftestConfig(
+        policies=tuple(base / p for p in policies),
+        namespaces=tuple(namespaces) or ("main",),
+        all_namespaces=_bool(value, "all_namespaces", False, path,
+                             label="conftest.all_namespaces"),
+        rego_version=version,
+        data=tuple(base / p for p in _str_list(value, "data", path, label="conftest.data")),
+        default_severity=default,
     )
 
 
@@ -165,10 +216,10 @@ def _params(raw: Mapping[str, Any], path: Path) -> dict[str, Any]:
     return params
 
 
-def _str_list(raw: Mapping[str, Any], key: str, path: Path) -> list[str]:
+def _str_list(raw: Mapping[str, Any], key: str, path: Path, label: str = "") -> list[str]:
     value = raw.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(f"{path}: {key}: expected a list of non-empty strings")
+        raise ConfigError(f"{path}: {label or key}: expected a list of non-empty strings")
     return value
 
 

@@ -54,6 +54,7 @@ class Engine(StrEnum):
     REGO = "rego"
     CHECKOV = "checkov"
     GITOPS = "gitops-compliance"  # findings raised by the pipeline itself (errors, suppressions)
+    CONFTEST = "conftest"  # conftest-style Rego policies brought by the user (docs/conftest.md)
 
 
 class UnitKind(StrEnum):
@@ -62,6 +63,7 @@ class UnitKind(StrEnum):
     KUBERNETES = "kubernetes"
     HELM = "helm"
     KUSTOMIZE = "kustomize"
+    CONFTEST = "conftest"  # every file conftest-style policies read, one document per file
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,9 @@ class Finding:
     controls: tuple[str, ...] = ()
     catalog: tuple[str, ...] = ()
     blocking: bool = True  # False for Rego ``warn`` rules: they never block
+    # A structured conftest message's other fields (JSON object text, sorted keys; "" when
+    # none). Text, not a dict, so a Finding stays hashable.
+    details: str = ""
 
     @property
     def fingerprint(self) -> str:
@@ -206,6 +211,40 @@ def worst_exit_code(*codes: int) -> int:
 
 
 @dataclass(frozen=True)
+class ConftestTally:
+    """conftest's own count for one file and namespace (its ``CheckResult``): what
+    ``conftest test`` prints as "N tests, P passed, W warnings, F failures, E exceptions"."""
+
+    file: str
+    namespace: str
+    successes: int = 0
+    failures: int = 0
+    warnings: int = 0
+    exceptions: int = 0
+
+
+@dataclass(frozen=True)
+class ConftestException:
+    """A conftest ``exception`` rule that matched a document: it waives ``rule`` there.
+
+    Kept apart from the waiver register (which needs an owner and an expiry): it is the
+    policy author's exception, recorded where it applied. ``matches`` is conftest's count
+    (one per matching entry); ``waived`` how many findings it turned into WAIVED ones.
+    """
+
+    policy_id: str  # "<package>.<rule>" of the waived rule
+    namespace: str
+    rule: str
+    name: str  # the name the exception listed ("run_as_root" waives deny_run_as_root)
+    file: str
+    line: int
+    resource: str
+    matches: int
+    waived: int
+    source: str = ""  # the policy file that defines the exception rule(s)
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything a scan produced; reporters read it, the CLI maps its verdict to an exit code."""
 
@@ -228,6 +267,11 @@ class ScanResult:
     # Which engine ran the Rego policies: {"name": "regorus"} or, for a remote OPA,
     # {"name": "opa", "url", "mode", "bundles": {bundle name: revision}}.
     rego_engine: Mapping[str, Any] = field(default_factory=lambda: {"name": "regorus"})
+    # conftest-style policies (docs/conftest.md): per file and namespace counts, exceptions
+    # that applied, and files conftest would parse that were not evaluated (file, parser).
+    conftest_results: tuple[ConftestTally, ...] = ()
+    conftest_exceptions: tuple[ConftestException, ...] = ()
+    conftest_not_evaluated: tuple[tuple[str, str], ...] = ()
 
     def blocks(self, finding: Finding) -> bool:
         return (finding.status is Status.FAILED and finding.blocking

@@ -73,6 +73,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     fail_on_text = args.fail_on or config.fail_on
     fail_on = None if fail_on_text == "none" else Severity(fail_on_text)
 
+    from engine.cli import conftest_mode
+
+    try:
+        conftest = conftest_mode.plan(args, config)
+    except conftest_mode.ConftestUsageError as exc:
+        err.write(f"gitops-compliance: error: {exc}\n")
+        return EXIT_USAGE
+    if conftest is not None and conftest.alone:
+        return conftest_mode.run_alone(
+            conftest, snapshot, scope, config, fail_on,
+            lambda result: _write_outputs(result, outputs, out, err), err)
+
     # Heavy imports start here, after every cheap check has passed.
     from engine.evaluate.rego import EngineMismatchError, PolicyLoadError, load_policy_set
     from engine.evaluate.rego.engine_check import check_engine
@@ -81,10 +93,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         check_engine()
         policies = load_policy_set(policy_dirs(config, [Path(p) for p in args.policies]))
+        conftest_policies = conftest_mode.load(conftest, root) if conftest is not None else None
     except (PolicyLoadError, EngineMismatchError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
     known = {meta.id for meta in policies.metas}
+    if conftest_policies is not None:
+        known |= conftest_mode.policy_ids(conftest_policies)
     unknown = sorted(p for p in config.severity if p not in known and not _CHECKOV_ID.match(p))
     if unknown:
         err.write(f"gitops-compliance: error: {config.source}: severity: no loaded policy has "
@@ -94,6 +109,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     request = ScanRequest(snapshot=snapshot, scope=scope, config=config,
                           use_checkov=not args.no_checkov, fail_on=fail_on, opa=opa)
     result = run_scan(request, policies)
+    if conftest_policies is not None:
+        result = conftest_mode.join(result, snapshot, scope, config, conftest_policies)
     return _write_outputs(result, outputs, out, err)
 
 

@@ -35,3 +35,6 @@ def add_parser(sub: Any) -> None:
     scan.add_argument("--opa-mode", choices=OPA_MODES, default=None,
                       help="query: the policies are already on the server (default); "
                            "push: upload the loaded policies for this scan")
+    from engine.cli import conftest_args
+
+    conftest_args.add_arguments(scan)

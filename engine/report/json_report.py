@@ -46,13 +46,21 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "findings": [_finding(f, result.blocks(f)) for f in result.findings
                      if f.status is not Status.PASSED],
         "errors": [_error(e) for e in result.errors],
+        **_conftest(result),
     }
+
+
+def _conftest(result: ScanResult) -> dict[str, Any]:
+    """conftest's counts, exceptions and unparsed files, when conftest policies ran."""
+    from engine.report import conftest_summary
+
+    return {"conftest": conftest_summary.document(result)} if conftest_summary.ran(result) else {}
 
 
 def summary(result: ScanResult) -> dict[str, Any]:
     failed = {s.value: 0 for s in Severity}
     warnings = 0
-    passed = result.rego_passed
+    passed = result.rego_passed + sum(t.successes for t in result.conftest_results)
     for finding in result.findings:
         if finding.status is Status.PASSED:
             passed += 1
@@ -84,6 +92,7 @@ def _finding(finding: Finding, blocks: bool) -> dict[str, Any]:
         "catalog": list(finding.catalog),
         "unit": finding.unit,
         "fingerprint": finding.fingerprint,
+        **({"details": json.loads(finding.details)} if finding.details else {}),
     }
 
 

@@ -65,6 +65,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             line.append(clean(error.message))
             console.print(line)
         console.print()
+    _print_conftest(console, result)
     for check_id, reason, paths in result.skipped_checks:
         where = ", ".join(paths) if paths else "everywhere"
         console.print(Text(f"Checkov {clean(check_id)} skipped by config ({clean(where)}): "
@@ -78,6 +79,42 @@ def render(result: ScanResult, options: RenderOptions) -> str:
                                "(all are listed in the JSON report)", style="dim"))
     _print_summary(console, result, failed)
     return buffer.getvalue()
+
+
+def _print_conftest(console: Console, result: ScanResult) -> None:
+    """What conftest users look for: exceptions that applied (WAIVED, never hidden), files
+    not evaluated, and conftest's own summary line."""
+    from engine.report import conftest_summary
+
+    if not conftest_summary.ran(result):
+        return
+    waived = [f for f in result.findings if f.status is Status.WAIVED]
+    if result.conftest_exceptions:
+        console.print(Text(f"Waived by conftest exceptions ({len(waived)} finding(s), "
+                           f"{len(result.conftest_exceptions)} exception(s))", style="bold"))
+        for exception in result.conftest_exceptions:
+            line = Text("  ~ ")
+            line.append(clean(exception.policy_id), style="bold")
+            line.append("  " + clean(exception.resource) + "  ")
+            line.append(clean(f"{exception.file}:{exception.line}"), style="underline")
+            line.append(clean(f"  exception {exception.name!r}"
+                              + (f" in {exception.source}" if exception.source else "")
+                              + f", {exception.waived} finding(s) waived"))
+            console.print(line)
+        for finding in waived:
+            console.print(Text("      WAIVED " + clean(finding.policy_id) + ": "
+                               + clean(finding.message), style="dim"))
+        console.print()
+    if result.conftest_not_evaluated:
+        console.print(Text(f"Not evaluated by the conftest policies: "
+                           f"{len(result.conftest_not_evaluated)} file(s)", style="dim"))
+        for path, parser in result.conftest_not_evaluated[:_EXCLUSIONS_SHOWN]:
+            console.print(Text(f"  - {clean(path)}: no {clean(parser)} parser here",
+                               style="dim"))
+        if len(result.conftest_not_evaluated) > _EXCLUSIONS_SHOWN:
+            console.print(Text(f"  … and {len(result.conftest_not_evaluated) - _EXCLUSIONS_SHOWN}"
+                               " more (all are listed in the JSON report)", style="dim"))
+    console.print(Text("conftest: " + conftest_summary.line(result)))
 
 
 def _print_by_severity(console: Console, findings: list[Finding]) -> None:

@@ -56,3 +56,8 @@ def rule_names_by_file(ast_json: str) -> dict[str, dict[str, int]]:
             if name is not None and name not in names:
                 names[name] = line
     return out
+
+
+def rule_entries(rule: Any) -> tuple[str | None, int]:
+    """(leading name, line) of one rule of the AST (None when it has no plain name)."""
+    return _rule_entries(rule)
