@@ -164,6 +164,12 @@ class Finding:
     controls: tuple[str, ...] = ()
     catalog: tuple[str, ...] = ()
     blocking: bool = True  # False for Rego ``warn`` rules: they never block
+    # Rendered Helm objects: where the finding comes from. ``chart`` and ``values_set`` are
+    # also in ``unit`` (and so in the fingerprint); ``template`` is relative to the chart
+    # (``templates/x.yaml``, ``charts/sub/templates/y.yaml``). Empty for everything else.
+    chart: str = ""
+    values_set: str = ""
+    template: str = ""
 
     @property
     def fingerprint(self) -> str:

@@ -136,6 +136,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         versions["checkov"] = version
         timings["checkov"] = clock() - mark
 
+    findings = _with_chart_sources(findings, loaded)
     findings = order_findings(apply_severity_overrides(findings, request.config.severity))
     timings["total"] = clock() - started
     return ScanResult(
@@ -250,6 +251,29 @@ def _run_checkov(request: ScanRequest, units: Sequence[Unit],
                          excluded=[e.path for e in request.config.exclude],
                          rendered=rendered)
     return list(outcome.findings), list(outcome.errors), outcome.version
+
+
+def _with_chart_sources(findings: list[Finding], loaded: _Loaded) -> list[Finding]:
+    """Name the chart, values set and template on every finding of a rendered object."""
+    if not loaded.rendered:
+        return findings
+    sources: dict[tuple[str, str, str], Any] = {}
+    for unit, resource in loaded.rendered:
+        sources.setdefault((unit, resource.address, resource.file), resource.extra.get("source"))
+    named: list[Finding] = []
+    for finding in findings:
+        if not finding.unit.startswith("chart:"):
+            named.append(finding)
+            continue
+        source = sources.get((finding.unit, finding.resource, finding.file))
+        chart, _, values_set = finding.unit[len("chart:"):].partition("@")
+        template = ""
+        if isinstance(source, dict):  # exact, even if a path or set name holds an "@"
+            chart, values_set = str(source["chart"]), str(source["values"])
+            template = str(source["template"])
+        named.append(dataclasses.replace(finding, chart=chart, values_set=values_set,
+                                         template=str(template)))
+    return named
 
 
 def engine_version() -> str:

@@ -113,6 +113,10 @@ def object_line(template_text: str | None, kind: str, occurrence: int) -> int:
     lines = template_text.splitlines()
     pattern = re.compile(r"^\s*kind\s*:\s*[\"']?" + re.escape(kind) + r"[\"']?\s*(#.*)?$")
     matches = [index for index, text in enumerate(lines) if pattern.match(text)]
+    # An object's own kind is at the left margin; an indented one belongs to something nested
+    # (a List item, an embedded object) and counts only when no top-level one exists.
+    top_level = [index for index in matches if not lines[index][:1].isspace()]
+    matches = top_level or matches
     if not matches:
         return 0
     kind_index = matches[min(occurrence, len(matches) - 1)]
