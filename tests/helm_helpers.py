@@ -40,9 +40,9 @@ def scorer_repo(target: Path, files: dict[str, str] | None = None, *,
 
 
 def render_all(root: Path, config: HelmConfig | None = None,
-               scope: Sequence[str] = ("",)) -> tuple[Discovery, HelmLoad]:
+               scope: Sequence[str] = ("",), *, in_git: bool = True) -> tuple[Discovery, HelmLoad]:
     """Discovery and Helm loading exactly as a scan runs them (real Helm, real worker)."""
-    snapshot = worktree_snapshot(root, True)
+    snapshot = worktree_snapshot(root, in_git)
     config = config or HelmConfig()
     found = discover(root, snapshot.files, scope, [], config)
     kubernetes = [r for u in found.units if u.kind is UnitKind.KUBERNETES

@@ -45,6 +45,10 @@ def test_object_line_finds_the_nth_object_of_a_kind() -> None:
     assert object_line(TEMPLATE, "ServiceAccount", 7) == 18
     # A computed kind cannot be found: unknown, not a guess.
     assert object_line("kind: {{ .Values.kind }}\n", "Job", 0) == 0
+    assert object_line("{{- if .Values.a }}\napiVersion: v1\nkind: {{ .Values.kind }}\n",
+                       "Job", 0) == 2
+    assert object_line(TEMPLATE.replace("kind: ServiceAccount", "kind: {{ .Values.k }}"),
+                       "ServiceAccount", 0) == 0  # several objects: no guess
     assert object_line(None, "Job", 0) == 0
 
 

@@ -8,7 +8,8 @@ The line: rendered output has no line map back to the template (Go templates kee
 the object's start is searched in the template source: the ``kind: <Kind>`` line of the n-th
 object of that kind the template produced (the last one when a loop produced more objects than
 the template spells out), then the ``apiVersion:`` line that opens that object. When the kind
-itself is computed (``kind: {{ .Values.kind }}``), the line is unknown: 0.
+itself is computed (``kind: {{ .Values.kind }}``), a template with a single top-level
+``apiVersion:`` line gives that line; otherwise the line is unknown: 0.
 """
 
 from __future__ import annotations
@@ -118,7 +119,10 @@ def object_line(template_text: str | None, kind: str, occurrence: int) -> int:
     top_level = [index for index in matches if not lines[index][:1].isspace()]
     matches = top_level or matches
     if not matches:
-        return 0
+        # A computed kind: a template that holds a single object still says where it is.
+        starts = [index for index, text in enumerate(lines) if _API_VERSION.match(text)
+                  and not text[:1].isspace()]
+        return starts[0] + 1 if len(starts) == 1 else 0
     kind_index = matches[min(occurrence, len(matches) - 1)]
     for index in range(kind_index, -1, -1):
         text = lines[index]
