@@ -58,6 +58,7 @@ def test_chart_scans_clean_with_checkov_and_rego() -> None:
     assert [f for f in document["findings"] if f["status"] == "failed"] == []
     assert run.code == 0
     assert len(document["scan"]["units"]) == 3
-    # Checkov and Rego did check the rendered objects: 3 values sets x 6 objects.
-    assert document["scan"]["resource_count"] == 17  # no PDB with one replica (dev, defaults)
-    assert document["summary"]["passed_checks"] > 17 * 10
+    # Checkov and Rego did check the rendered objects: 5 in defaults and dev (one replica,
+    # no PDB), 6 in prod.
+    assert document["scan"]["resource_count"] == 16
+    assert document["summary"]["passed_checks"] > 16 * 10
