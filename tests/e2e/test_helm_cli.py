@@ -116,3 +116,14 @@ def test_bad_helm_config_is_exit_2(tmp_path: Path, key: str, value: str) -> None
     run = run_cli("scan", str(repo), "--no-checkov")
     assert run.code == 2
     assert "helm" in run.err and key in run.err
+
+
+def test_helm_runs_only_in_the_worker_process(tmp_path: Path) -> None:
+    # Helm's Go runtime cannot be cancelled and a Go fatal error ends its process: it must
+    # never be loaded into the scanner itself.
+    import sys
+
+    repo = scorer_repo(tmp_path / "repo")
+    run = run_cli("scan", str(repo), "--no-checkov", "-o", "json")
+    assert run.json()["scan"]["resource_count"] == 8
+    assert "helm_python" not in sys.modules

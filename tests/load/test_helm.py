@@ -168,3 +168,32 @@ spec:
     assert [m[0] for m in messages] == ["deploy/escape.yaml", "deploy/outside.yaml"]
     assert "leaves the repository" in messages[0][1] and "etc/passwd" in messages[0][1]
     assert "leaves the repository" in messages[1][1]
+
+
+def test_schema_violations_and_invalid_charts_are_render_errors(tmp_path: Path) -> None:
+    root = scorer_repo(tmp_path / "repo", {
+        "scorer/values.schema.json": '{"type": "object", "properties": '
+                                     '{"replicaCount": {"type": "integer"}}}',
+        "scorer/values-typo.yaml": "replicaCount: two\n",
+        "broken/Chart.yaml": "apiVersion: v2\nname: broken\n",
+        "broken/templates/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    })
+    _, helm = render_all(root)
+    errors = {e.unit: e for e in helm.errors}
+    assert sorted(errors) == ["chart:broken@defaults", "chart:scorer@values-typo.yaml"]
+    assert "got string, want integer" in errors["chart:scorer@values-typo.yaml"].message
+    broken = errors["chart:broken@defaults"]
+    assert broken.file == "broken/Chart.yaml"
+    assert "version is required" in broken.message and str(root) not in broken.message
+
+
+def test_a_symlink_out_of_the_repository_stops_the_chart(tmp_path: Path) -> None:
+    (tmp_path / "outside.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                           "  name: stolen\n")
+    root = scorer_repo(tmp_path / "repo")
+    (root / "scorer" / "templates" / "stolen.yaml").symlink_to(tmp_path / "outside.yaml")
+    _, helm = render_all(root)
+    assert {(e.unit, e.file) for e in helm.errors} == {
+        (unit, "scorer/templates/stolen.yaml") for unit in (DEFAULTS, PROD)}
+    assert all("leads out of the repository" in e.message for e in helm.errors)
+    assert helm.resources[DEFAULTS] == []

@@ -10,6 +10,7 @@ the template it came from (``source``), and its file and line are the template's
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,13 +55,22 @@ def load_chart(root: Path, values_set: ValuesSet, files: Sequence[str],
     for inline in values_set.inline:
         values = merge(values, inline)
 
-    answer = renderer.render(root / values_set.chart if values_set.chart else root, values,
+    chart_dir = root / values_set.chart if values_set.chart else root
+    escaping = _link_leaving(root, chart_dir)
+    if escaping:
+        # Helm follows symlinks while loading a chart: one that leads out of the repository
+        # would have Helm read (and us scan) a file that is not part of it.
+        return error(f"{escaping} is a symlink that leads out of the repository; the chart "
+                     "was not rendered", escaping)
+    answer = renderer.render(chart_dir, values,
                              name=values_set.release_name, namespace=values_set.namespace,
                              set_values=values_set.set_values,
                              set_string_values=values_set.set_string_values)
     source_map = SourceMap(root, values_set.chart, files)
     if not answer.ok:
-        message = _one_line(answer.error) or "Helm failed without a message"
+        # Helm's loader may name the chart by its absolute path: keep paths repository-relative.
+        message = _one_line(answer.error.replace(f"{root}/", "").replace(str(root), ".")) or (
+            "Helm failed without a message")
         file, line = chart_yaml, 0
         located = _HELM_LOCATION.search(message)
         if located:
@@ -112,6 +122,21 @@ def _placer(namespace: str) -> Any:
             return obj
         return {**obj, "metadata": {**metadata, "namespace": namespace}}
     return place
+
+
+def _link_leaving(root: Path, chart_dir: Path) -> str:
+    """The first symlink under the chart that resolves outside ``root`` ("" when none)."""
+    base = root.resolve()
+    for folder, dirs, names in os.walk(chart_dir):
+        for name in sorted([*dirs, *names]):
+            path = Path(folder) / name
+            if path.is_symlink():
+                try:
+                    path.resolve().relative_to(base)
+                except (ValueError, OSError):
+                    return path.relative_to(root).as_posix()
+        dirs.sort()
+    return ""
 
 
 def _in_chart(chart: str, name: str) -> str:
