@@ -120,3 +120,20 @@ def test_helm_config_chart_paths_are_relative_to_the_config_file(tmp_path: Path)
     assert config.helm.charts["platform/inference"].values_sets == {
         "dev": ("values-dev.yaml",), "base": ()}
     assert config.helm.namespace == "ml"
+
+
+def test_rendering_is_offline_with_the_sdks_fixed_kubernetes_version(tmp_path: Path) -> None:
+    # Documented in docs/helm.md: lookup finds nothing, .Capabilities.KubeVersion is the SDK's
+    # built-in version, and the chart's kubeVersion constraint is not evaluated.
+    chart = tmp_path / "kv"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(
+        'apiVersion: v2\nname: kv\nversion: 0.1.0\nkubeVersion: "<1.20.0"\n')
+    (chart / "templates" / "cm.yaml").write_text(
+        'kube: "{{ .Capabilities.KubeVersion }}"\n'
+        'secrets: {{ lookup "v1" "Secret" "kube-system" "" | len }}\n')
+    with Renderer(RenderLimits(timeout_seconds=60, memory_mb=1024)) as renderer:
+        answer = renderer.render(chart, {}, name="kv", namespace="ml")
+    assert answer.ok, answer.error
+    assert answer.payload["manifests"] == {"kv/templates/cm.yaml":
+                                           'kube: "v1.36.0"\nsecrets: 0\n'}
