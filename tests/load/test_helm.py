@@ -197,3 +197,23 @@ def test_a_symlink_out_of_the_repository_stops_the_chart(tmp_path: Path) -> None
         (unit, "scorer/templates/stolen.yaml") for unit in (DEFAULTS, PROD)}
     assert all("leads out of the repository" in e.message for e in helm.errors)
     assert helm.resources[DEFAULTS] == []
+
+
+def test_template_syntax_errors_and_broken_output_are_located(tmp_path: Path) -> None:
+    root = scorer_repo(tmp_path / "repo", {
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "web/templates/ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n",
+        "web/templates/typo.yaml": "apiVersion: v1\nkind: ConfigMap\n\nmetadata:\n"
+                                   "  name: {{ .Values.name }\n",
+        "yamlbad/Chart.yaml": "apiVersion: v2\nname: yamlbad\nversion: 0.1.0\n",
+        "yamlbad/templates/bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [oops\n",
+    })
+    _, helm = render_all(root)
+    errors = {e.unit: e for e in helm.errors}
+    typo = errors["chart:web@defaults"]
+    assert (typo.code, typo.file, typo.line) == ("render-error", "web/templates/typo.yaml", 5)
+    assert "Helm could not render it" in typo.message
+    # Output Helm produced but that is not YAML: the template is named; nothing half-loaded.
+    bad = errors["chart:yamlbad@defaults"]
+    assert (bad.code, bad.file) == ("parse-error", "yamlbad/templates/bad.yaml")
+    assert "rendered output of templates/bad.yaml" in bad.message
