@@ -46,8 +46,9 @@ def test_values_sets_and_descriptors_are_scanned_as_deployed(tmp_path: Path) -> 
 
 
 def test_checkov_checks_rendered_objects_at_their_template(tmp_path: Path) -> None:
+    # The ConfigMap also quotes a template of another tool: Checkov must still check it.
     legacy = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: legacy\n"
-              "  namespace: default\ndata: {a: b}\n")
+              "  namespace: default\ndata:\n  alert: '{{ \"{{ .Values.threshold }}\" }}'\n")
     repo = scorer_repo(tmp_path / "repo", {"scorer/templates/legacy.yaml": legacy},
                        descriptors=True)
     report = tmp_path / "scan.json"

@@ -21,6 +21,7 @@ from engine.evaluate.checkov.offline import load_checkov
 
 load_checkov("kubernetes")
 
+import json
 import os
 import re
 import tempfile
@@ -132,10 +133,17 @@ def scan_kubernetes(
     with tempfile.TemporaryDirectory(prefix="gitops-compliance-helm-") as folder:
         objects: dict[str, RenderedObject] = {}
         for index, obj in enumerate(rendered):
-            path = os.path.join(os.path.realpath(folder), f"{index:06d}.yaml")
+            plain = _plain(obj.config)
+            text = yaml.dump(plain, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+            suffix = ".yaml"
+            if any(pattern.search(text) for pattern in _HELM_TEMPLATE):
+                # Rendered text that quotes "{{ .Values.x }}" (a dashboard, a template for
+                # another tool) would make Checkov drop a YAML file as a Helm template; its
+                # JSON reader has no such rule.
+                text, suffix = json.dumps(plain, indent=1, ensure_ascii=False), ".json"
+            path = os.path.join(os.path.realpath(folder), f"{index:06d}{suffix}")
             with open(path, "w", encoding="utf-8") as handle:
-                yaml.dump(_plain(obj.config), handle, Dumper=_Dumper, sort_keys=False,
-                          allow_unicode=True)
+                handle.write(text)
             objects[path] = obj
             origins[path] = (obj.file, obj.unit)
         return _scan(root, files, skip_check_ids, objects)
@@ -237,7 +245,7 @@ def audit_manifest(path: Path) -> list[tuple[int, str]]:
         return [(0, f"manifest cannot be read ({exc.strerror})")]
     if not all(key in text for key in ("apiVersion", "kind")):
         return []  # no Kubernetes object in it; Checkov and the loader both pass it by
-    if any(pattern.search(text) for pattern in _HELM_TEMPLATE):
+    if path.suffix != ".json" and any(pattern.search(text) for pattern in _HELM_TEMPLATE):
         return [(0, "manifest contains Helm template expressions ({{ .Values }}/{{ .Release }}); "
                     "Checkov skips such files — scan the chart instead")]
     try:
