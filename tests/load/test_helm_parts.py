@@ -137,3 +137,23 @@ def test_rendering_is_offline_with_the_sdks_fixed_kubernetes_version(tmp_path: P
     assert answer.ok, answer.error
     assert answer.payload["manifests"] == {"kv/templates/cm.yaml":
                                            'kube: "v1.36.0"\nsecrets: 0\n'}
+
+
+def test_a_worker_that_dies_is_reported_and_replaced(tmp_path: Path) -> None:
+    from engine.load.helm import renderer as renderer_module
+
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    with Renderer(RenderLimits(timeout_seconds=60, memory_mb=1024)) as renderer:
+        assert renderer.render(chart, {}, name="c", namespace="ml").ok
+        # A Go fatal error ends the worker the same way a signal does.
+        process = renderer._process
+        assert process is not None
+        process.kill()
+        process.wait()
+        assert renderer.render(chart, {}, name="c", namespace="ml").ok  # a fresh worker
+    assert renderer_module._fatal_line(b"fatal error: runtime: out of memory\nstack") == (
+        " (fatal error: runtime: out of memory)")
+    assert renderer_module._fatal_line(b"Traceback ...\nModuleNotFoundError: No module x\n") == (
+        " (ModuleNotFoundError)")

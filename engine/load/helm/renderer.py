@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import selectors
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 _POLL_SECONDS = 0.02
+_PYTHON_ERROR = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit))\b")
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -178,9 +180,14 @@ def _resident_bytes(pid: int) -> int | None:
 def _fatal_line(stderr: bytes) -> str:
     """Go's own first line ("fatal error: runtime: out of memory") says why; nothing more
     (a stack trace can quote values)."""
-    for line in stderr.decode("utf-8", errors="replace").splitlines():
+    lines = stderr.decode("utf-8", errors="replace").splitlines()
+    for line in lines:
         if line.startswith(("fatal error:", "panic:", "runtime:")):
             return f" ({line[:200]})"
+    for line in reversed(lines):  # a Python exception ended it: its type, not its text
+        found = _PYTHON_ERROR.match(line)
+        if found:
+            return f" ({found.group(1)})"
     return ""
 
 
