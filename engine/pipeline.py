@@ -195,7 +195,8 @@ def _load_helm(request: ScanRequest, found: Discovery, loaded: _Loaded) -> tuple
                   for r in loaded.resources.get(u.identity, [])]
     try:
         helm = load_helm(request.snapshot.root, found.units, found.values_sets, kubernetes,
-                         found.charts, found.files, request.config.helm)
+                         found.charts, found.files, request.config.helm,
+                         _excluded_chart_files(request, found))
     except Exception as exc:  # the unit boundary for charts: fail closed, name the type only
         loaded.errors.append(ScanError("internal-error", f"rendering Helm charts failed with "
                                        f"{type(exc).__name__}; their results are missing"))
@@ -251,6 +252,16 @@ def _run_checkov(request: ScanRequest, units: Sequence[Unit],
                          excluded=[e.path for e in request.config.exclude],
                          rendered=rendered)
     return list(outcome.findings), list(outcome.errors), outcome.version
+
+
+def _excluded_chart_files(request: ScanRequest, found: Discovery) -> set[str]:
+    """Files under a chart that a config exclusion leaves out, in scope or not: Helm loads
+    the whole chart folder, so the renderer has to be told."""
+    from engine.globs import path_matches
+
+    prefixes = tuple(f"{c}/" for c in found.charts if c) if "" not in found.charts else ("",)
+    return {name for name in request.snapshot.files if name.startswith(prefixes)
+            and any(path_matches(e.path, name) for e in request.config.exclude)}
 
 
 def _with_chart_sources(findings: list[Finding], loaded: _Loaded) -> list[Finding]:

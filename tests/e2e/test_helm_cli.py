@@ -128,3 +128,14 @@ def test_helm_runs_only_in_the_worker_process(tmp_path: Path) -> None:
     run = run_cli("scan", str(repo), "--no-checkov", "-o", "json")
     assert run.json()["scan"]["resource_count"] == 8
     assert "helm_python" not in sys.modules
+
+
+def test_an_excluded_template_is_left_out_and_listed(tmp_path: Path) -> None:
+    config = ("exclude:\n  - path: scorer/templates/service.yaml\n"
+              "    reason: the Service is replaced by the mesh gateway (CHG-88)\n")
+    repo = scorer_repo(tmp_path / "repo", {".gitops-compliance.yaml": config})
+    document = run_cli("scan", str(repo), "--no-checkov", "-o", "json").json()
+    assert document["scan"]["resource_count"] == 6  # 8 without the exclusion
+    assert document["scan"]["excluded"] == [
+        {"path": "scorer/templates/service.yaml",
+         "reason": "the Service is replaced by the mesh gateway (CHG-88)"}]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -38,7 +38,10 @@ class ChartLoad:
 
 
 def load_chart(root: Path, values_set: ValuesSet, files: Sequence[str],
-               renderer: Renderer) -> ChartLoad:
+               renderer: Renderer, excluded: Collection[str] = ()) -> ChartLoad:
+    """Render ``values_set`` and load what it renders. ``files`` are the chart's files in the
+    scan; objects from a template in ``excluded`` (config exclusions, which every report
+    lists) are left out — Helm itself loads the whole chart folder."""
     chart_yaml = _in_chart(values_set.chart, "Chart.yaml")
     label = f"chart {values_set.chart or '.'} (values set {values_set.name})"
 
@@ -98,6 +101,8 @@ def load_chart(root: Path, values_set: ValuesSet, files: Sequence[str],
         if PurePosixPath(key).name == "NOTES.txt" or not isinstance(text, str) or not text.strip():
             continue
         source = source_map.source(key)
+        if source.file in excluded:
+            continue
         found, problems = load_text(text, source.file, _placer(values_set.namespace))
         seen: dict[str, int] = {}
         for resource in found:

@@ -8,7 +8,7 @@ for dev and for prod keeps two fingerprints.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +30,7 @@ class HelmLoad:
 
 def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, ValuesSet],
               kubernetes: Sequence[Resource], charts: Sequence[str], files: Sequence[str],
-              config: HelmConfig) -> HelmLoad:
+              config: HelmConfig, excluded: Collection[str] = ()) -> HelmLoad:
     import time
 
     result = HelmLoad()
@@ -55,7 +55,8 @@ def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, Value
     with Renderer(limits) as renderer:
         for unit, values_set in todo:
             started = time.perf_counter()
-            loaded = load_chart(root, values_set, chart_files(values_set.chart, files), renderer)
+            loaded = load_chart(root, values_set, chart_files(values_set.chart, files), renderer,
+                                excluded)
             result.timings[unit.identity] = time.perf_counter() - started
             result.resources[unit.identity] = list(loaded.resources)
             result.errors.extend(loaded.errors)
