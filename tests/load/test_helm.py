@@ -217,3 +217,43 @@ def test_template_syntax_errors_and_broken_output_are_located(tmp_path: Path) ->
     bad = errors["chart:yamlbad@defaults"]
     assert (bad.code, bad.file) == ("parse-error", "yamlbad/templates/bad.yaml")
     assert "rendered output of templates/bad.yaml" in bad.message
+
+
+def test_argo_multi_source_values_string_and_parameters(tmp_path: Path) -> None:
+    application = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: scorer-eu, namespace: argocd}
+spec:
+  sources:
+    - repoURL: https://git.example.com/platform.git
+      path: scorer
+      helm:
+        valueFiles: ["$env/envs/eu/scorer.yaml"]
+        values: |
+          replicaCount: 4
+        parameters:
+          - {name: image.tag, value: "1.5.0"}
+          - {name: global.gxpLabels.cost-center, value: "4711", forceString: true}
+          - {name: global.gxpLabels.system-owner, value: "1234"}
+    - repoURL: https://git.example.com/platform.git
+      ref: env
+  destination: {namespace: ml-eu}
+"""
+    root = scorer_repo(tmp_path / "repo", {"deploy/eu.yaml": application,
+                                           "envs/eu/scorer.yaml": "replicaCount: 3\n"
+                                                                  "privileged: true\n"})
+    _, helm = render_all(root)
+    assert helm.errors == []
+    [unit] = helm.units
+    assert unit.identity == "chart:scorer@Application/argocd/scorer-eu#0"
+    assert "envs/eu/scorer.yaml" in unit.files
+    [deployment] = [r for r in helm.resources[unit.identity] if r.type == "Deployment"
+                    and r.name == "scorer-eu-scorer"]
+    spec = deployment.config["spec"]
+    container = spec["template"]["spec"]["containers"][0]
+    assert spec["replicas"] == 4  # values text over the $env/ values file
+    assert container["securityContext"] == {"privileged": True}  # from $env/...
+    assert container["image"].endswith(":1.5.0")  # parameters last
+    labels = spec["template"]["metadata"]["labels"]
+    assert labels["cost-center"] == "4711"  # forceString: --set-string
+    assert labels["system-owner"] == 1234  # --set types it
