@@ -101,6 +101,14 @@ def discover(root: Path, files: Sequence[str], scope: Sequence[str],
     plan = plan_charts([d for d, k in rendered_elsewhere.items() if k is UnitKind.HELM], kept,
                        helm or HelmConfig())
     units.extend(plan.units)
+    listed = set(files)
+    for chart in sorted((helm or HelmConfig()).charts):
+        if (f"{chart}/Chart.yaml" if chart else "Chart.yaml") not in listed:
+            # A typo here would silently render the chart with the wrong values sets.
+            errors.append(ScanError(
+                code="config-error", invalid=True,
+                message=f"helm.charts: {chart or '.'!r} is not a chart folder (no Chart.yaml "
+                        "there, relative to the scan root)"))
     for directory, kind in sorted(rendered_elsewhere.items()):
         if kind is UnitKind.HELM:
             continue

@@ -139,3 +139,12 @@ def test_an_excluded_template_is_left_out_and_listed(tmp_path: Path) -> None:
     assert document["scan"]["excluded"] == [
         {"path": "scorer/templates/service.yaml",
          "reason": "the Service is replaced by the mesh gateway (CHG-88)"}]
+
+
+def test_config_naming_a_folder_without_a_chart_is_exit_2(tmp_path: Path) -> None:
+    config = "helm:\n  charts:\n    scorrer:\n      namespace: ml\n"
+    repo = scorer_repo(tmp_path / "repo", {".gitops-compliance.yaml": config})
+    run = run_cli("scan", str(repo), "--no-checkov", "-o", "json")
+    assert run.code == 2
+    [error] = run.json()["errors"]
+    assert error["code"] == "config-error" and "'scorrer' is not a chart folder" in error["message"]
