@@ -11,6 +11,9 @@ import pytest
 from tests.conftest import run_cli
 from tests.helm_helpers import scorer_repo
 
+# End-to-end CLI runs (real Helm worker, Rego and, in some, Checkov), like test_scan_cli.
+pytestmark = pytest.mark.slow
+
 ARGO = "chart:scorer@Application/argocd/scorer-canary"
 FLUX = "chart:scorer@HelmRelease/ml-batch/scorer-batch"
 PROD = "chart:scorer@values-prod.yaml"

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from engine.config import load_config
 from engine.load.helm.units import HelmLoad
 from tests.conftest import REPO_ROOT, run_cli
 from tests.helm_helpers import render_all
+
+# End-to-end CLI runs (real Helm worker, Rego and, in some, Checkov), like test_scan_cli.
+pytestmark = pytest.mark.slow
 
 MANIFESTS = REPO_ROOT / "manifests"
 CHART = "manifests/helm/text-embedder"
