@@ -151,3 +151,15 @@ def test_config_naming_a_folder_without_a_chart_is_exit_2(tmp_path: Path) -> Non
     assert run.code == 2
     [error] = run.json()["errors"]
     assert error["code"] == "config-error" and "'scorrer' is not a chart folder" in error["message"]
+
+
+def test_a_secret_produced_by_a_chart_is_found_and_never_printed(tmp_path: Path) -> None:
+    secret = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: registry\n"
+              "stringData:\n  token: {{ .Values.registryToken | quote }}\n")
+    repo = scorer_repo(tmp_path / "repo", {
+        "scorer/templates/secret.yaml": secret,
+        "scorer/values-token.yaml": "registryToken: hunter2-chart-value\n"})
+    run = run_cli("scan", str(repo), "-o", "json")
+    assert "hunter2-chart-value" not in run.out + run.err
+    assert ("chart:scorer@values-token.yaml", "Secret/release-namespace/registry",
+            "scorer/templates/secret.yaml", 1) in failed(run.json(), "ENC-05")
