@@ -132,6 +132,14 @@ def _placer(namespace: str) -> Any:
 def _link_leaving(root: Path, chart_dir: Path) -> str:
     """The first symlink under the chart that resolves outside ``root`` ("" when none)."""
     base = root.resolve()
+    for parent in (chart_dir, *chart_dir.parents):  # the chart folder or a folder above it
+        if parent == root:
+            break
+        if parent.is_symlink():
+            try:
+                parent.resolve().relative_to(base)
+            except (ValueError, OSError):
+                return parent.relative_to(root).as_posix()
     for folder, dirs, names in os.walk(chart_dir):
         for name in sorted([*dirs, *names]):
             path = Path(folder) / name

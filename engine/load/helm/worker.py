@@ -21,6 +21,8 @@ from typing import Any, TextIO
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    # values.merge's twin: the worker imports nothing of the scanner but this module, so it
+    # starts fast and cannot be broken by the scanner's dependencies.
     merged = dict(base)
     for key, value in override.items():
         current = merged.get(key)
