@@ -7,6 +7,7 @@ path (exit 2). The file reference lives in docs/configuration.md.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +20,40 @@ from engine.params import params_problem
 
 CONFIG_NAME = ".gitops-compliance.yaml"
 FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "info", "none")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?")
 
 
 class ConfigError(Exception):
     """A configuration problem; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class HelmChartConfig:
+    """Per-chart Helm settings; ``None`` falls back to the ``helm:`` defaults."""
+
+    release_name: str | None = None
+    namespace: str | None = None
+    # values set name -> values files relative to the chart folder (in merge order); when
+    # any set is listed, only these are rendered (no defaults, no values-*.yaml).
+    values_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# Documented defaults (README "Configuration"): a render that takes longer or grows
+# larger than this is killed and reported (exit 3).
+HELM_TIMEOUT_SECONDS = 30.0
+HELM_MEMORY_MB = 1024
+# When nobody says which namespace a release goes to, objects are rendered into this
+# placeholder rather than Helm's "default", which would be a finding of our own making.
+HELM_PLACEHOLDER_NAMESPACE = "release-namespace"
+
+
+@dataclass(frozen=True)
+class HelmConfig:
+    release_name: str | None = None  # None: the chart's name
+    namespace: str = HELM_PLACEHOLDER_NAMESPACE
+    timeout_seconds: float = HELM_TIMEOUT_SECONDS
+    memory_mb: int = HELM_MEMORY_MB
+    charts: Mapping[str, HelmChartConfig] = field(default_factory=dict)  # chart dir -> ...
 
 
 @dataclass(frozen=True)
@@ -78,6 +109,7 @@ class Config:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     opa: OpaSettings | None = None
     conftest: ConftestConfig = field(default_factory=ConftestConfig)
+    helm: HelmConfig = field(default_factory=HelmConfig)
 
     def rooted(self, root: Path) -> Config:
         """Paths in the file are relative to the file's folder (like .gitignore); the
@@ -95,7 +127,14 @@ class Config:
             exclude=tuple(dataclasses.replace(e, path=f"{base}/{e.path}") for e in self.exclude),
             checkov_skip=tuple(dataclasses.replace(s, paths=tuple(f"{base}/{p}" for p in s.paths))
                                for s in self.checkov_skip),
+            helm=dataclasses.replace(self.helm, charts={
+                _join(base, chart): settings for chart, settings in self.helm.charts.items()}),
         )
+
+
+def _join(base: str, path: str) -> str:
+    joined = f"{base}/{path}" if path not in ("", ".") else base
+    return joined.strip("/")
 
 
 _TOP_KEYS = {
@@ -109,6 +148,7 @@ _TOP_KEYS = {
     "opa": "remote OPA server: mapping with url, mode, token_env, ca_bundle, timeout, retries",
     "conftest": "mapping with 'policies', 'namespaces', 'all_namespaces', 'rego_version', "
                 "'data', 'default_severity' (conftest-style policies)",
+    "helm": "mapping with release_name, namespace, timeout_seconds, memory_mb and charts",
 }
 
 
@@ -170,6 +210,7 @@ def parse_config(raw: Any, path: Path) -> Config:
         severity=_severities(raw.get("severity"), path),
         opa=_opa(raw.get("opa"), path),
         conftest=_conftest(raw.get("conftest"), path),
+        helm=parse_helm(raw.get("helm"), path),
     )
 
 
@@ -359,3 +400,82 @@ def opa_url_problem(url: Any) -> str:
     if parts.query or parts.fragment:
         return "a base URL has no query or fragment"
     return ""
+_HELM_KEYS = ("release_name", "namespace", "timeout_seconds", "memory_mb", "charts")
+_HELM_CHART_KEYS = ("release_name", "namespace", "values_sets")
+
+
+def parse_helm(value: Any, path: Path) -> HelmConfig:
+    if value is None:
+        return HelmConfig()
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{path}: helm: expected a mapping ({', '.join(_HELM_KEYS)})")
+    _known_keys(value, _HELM_KEYS, "helm", path)
+    timeout = value.get("timeout_seconds", HELM_TIMEOUT_SECONDS)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise ConfigError(f"{path}: helm.timeout_seconds: expected a positive number")
+    memory = value.get("memory_mb", HELM_MEMORY_MB)
+    if isinstance(memory, bool) or not isinstance(memory, int) or memory < 64:
+        raise ConfigError(f"{path}: helm.memory_mb: expected a whole number >= 64")
+    charts = value.get("charts") or {}
+    if not isinstance(charts, Mapping):
+        raise ConfigError(f"{path}: helm.charts: expected a mapping of chart folder -> settings")
+    return HelmConfig(
+        release_name=_optional_name(value, "release_name", "helm", path),
+        namespace=_optional_name(value, "namespace", "helm", path) or HELM_PLACEHOLDER_NAMESPACE,
+        timeout_seconds=float(timeout),
+        memory_mb=memory,
+        charts={_chart_key(str(k)): _helm_chart(v, f"helm.charts.{k}", path)
+                for k, v in charts.items()},
+    )
+
+
+def _chart_key(text: str) -> str:
+    text = text.strip().strip("/")
+    while text.startswith("./"):
+        text = text[2:]
+    return "" if text == "." else text
+
+
+def _helm_chart(value: Any, where: str, path: Path) -> HelmChartConfig:
+    if value is None:
+        return HelmChartConfig()
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{path}: {where}: expected a mapping ({', '.join(_HELM_CHART_KEYS)})")
+    _known_keys(value, _HELM_CHART_KEYS, where, path)
+    sets = value.get("values_sets") or {}
+    if not isinstance(sets, Mapping):
+        raise ConfigError(f"{path}: {where}.values_sets: expected a mapping of set name -> "
+                          "list of values files (relative to the chart folder)")
+    parsed: dict[str, tuple[str, ...]] = {}
+    for name, files in sets.items():
+        if not isinstance(name, str) or not name or "@" in name:
+            raise ConfigError(f"{path}: {where}.values_sets: a set name must be a non-empty "
+                              "string without '@'")
+        if files is None:
+            files = []
+        if not isinstance(files, list) or not all(isinstance(f, str) and f for f in files):
+            raise ConfigError(f"{path}: {where}.values_sets.{name}: expected a list of values "
+                              "files ([] = the chart's defaults only)")
+        parsed[name] = tuple(files)
+    return HelmChartConfig(
+        release_name=_optional_name(value, "release_name", where, path),
+        namespace=_optional_name(value, "namespace", where, path),
+        values_sets=parsed,
+    )
+
+
+def _optional_name(raw: Mapping[str, Any], key: str, where: str, path: Path) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _DNS_LABEL.fullmatch(value):
+        raise ConfigError(f"{path}: {where}.{key}: expected a DNS label (lowercase letters, "
+                          f"digits and '-', at most 53 characters), got {value!r}")
+    return value
+
+
+def _known_keys(raw: Mapping[str, Any], known: tuple[str, ...], where: str, path: Path) -> None:
+    for name in raw:
+        if name not in known:
+            raise ConfigError(f"{path}: {where}: unknown key {name!r} (known keys: "
+                              f"{', '.join(known)})")

@@ -169,6 +169,12 @@ class Finding:
     # A structured conftest message's other fields (JSON object text, sorted keys; "" when
     # none). Text, not a dict, so a Finding stays hashable.
     details: str = ""
+    # Rendered Helm objects: where the finding comes from. ``chart`` and ``values_set`` are
+    # also in ``unit`` (and so in the fingerprint); ``template`` is relative to the chart
+    # (``templates/x.yaml``, ``charts/sub/templates/y.yaml``). Empty for everything else.
+    chart: str = ""
+    values_set: str = ""
+    template: str = ""
 
     @property
     def fingerprint(self) -> str:

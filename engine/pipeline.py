@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from engine import __version__
 from engine.config import Config, OpaSettings
 from engine.decide.verdict import apply_severity_overrides, order_findings
-from engine.discover.units import discover, in_scope
+from engine.discover.units import Discovery, discover, in_scope
 from engine.load import kubernetes as k8s_loader
 from engine.model import (
     Finding,
@@ -66,6 +66,7 @@ class _Loaded:
     resources: dict[str, list[Resource]] = field(default_factory=dict)  # unit identity -> ...
     errors: list[ScanError] = field(default_factory=list)
     kubernetes_files: tuple[str, ...] = ()
+    rendered: list[tuple[str, Resource]] = field(default_factory=list)  # (unit, object)
 
 
 def policy_dirs(config: Config, extra: Sequence[Path]) -> list[Path]:
@@ -80,12 +81,18 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     started = clock()
     root = request.snapshot.root
 
-    found = discover(root, request.snapshot.files, request.scope, request.config.exclude)
+    found = discover(root, request.snapshot.files, request.scope, request.config.exclude,
+                     request.config.helm)
     timings["discover"] = clock() - started
 
     mark = clock()
     loaded = _load_units(root, found.units)
     timings["load"] = clock() - mark
+    mark = clock()
+    helm_units = _load_helm(request, found, loaded)
+    found = dataclasses.replace(found, units=(*found.units, *helm_units))
+    if helm_units or found.values_sets:
+        timings["helm"] = clock() - mark
 
     inventory: dict[str, list[dict[str, Any]]] = {"terraform": [], "kubernetes": []}
     for unit in found.units:
@@ -127,6 +134,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         versions["checkov"] = version
         timings["checkov"] = clock() - mark
 
+    findings = _with_chart_sources(findings, loaded)
     findings = order_findings(apply_severity_overrides(findings, request.config.severity))
     timings["total"] = clock() - started
     return ScanResult(
@@ -202,7 +210,31 @@ def _load_unit(root: Path, unit: Unit) -> _UnitLoad | None:
         return tf_loader.load_plan(root, unit.files[0])
     if unit.kind is UnitKind.KUBERNETES:
         return k8s_loader.load_manifests(root, unit.files)
-    return None  # Helm and Kustomize units are reported by discovery as not rendered
+    return None  # Helm units are rendered together (_load_helm); Kustomize is not rendered
+
+
+def _load_helm(request: ScanRequest, found: Discovery, loaded: _Loaded) -> tuple[Unit, ...]:
+    """Render every Helm unit (discovered charts, and the charts that Argo CD / Flux
+    descriptors in the scope deploy). Returns the descriptor units discovery could not see."""
+    if not found.values_sets and not found.charts:
+        return ()
+    from engine.load.helm.units import load_helm
+
+    kubernetes = [r for u in found.units if u.kind is UnitKind.KUBERNETES
+                  for r in loaded.resources.get(u.identity, [])]
+    try:
+        helm = load_helm(request.snapshot.root, found.units, found.values_sets, kubernetes,
+                         found.charts, found.files, request.config.helm,
+                         _excluded_chart_files(request, found))
+    except Exception as exc:  # the unit boundary for charts: fail closed, name the type only
+        loaded.errors.append(ScanError("internal-error", f"rendering Helm charts failed with "
+                                       f"{type(exc).__name__}; their results are missing"))
+        return ()
+    loaded.errors.extend(helm.errors)
+    for identity, resources in helm.resources.items():
+        loaded.resources[identity] = resources
+        loaded.rendered.extend((identity, r) for r in resources)
+    return tuple(helm.units)
 
 
 def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
@@ -227,7 +259,12 @@ def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
 
 def _run_checkov(request: ScanRequest, units: Sequence[Unit],
                  loaded: _Loaded) -> tuple[list[Finding], list[ScanError], str]:
-    from engine.evaluate.checkov import CheckovEngine, CheckovSkip, SeverityMapError
+    from engine.evaluate.checkov import (
+        CheckovEngine,
+        CheckovSkip,
+        RenderedObject,
+        SeverityMapError,
+    )
 
     skips = [CheckovSkip(s.id, s.reason, s.paths) for s in request.config.checkov_skip]
     try:
@@ -236,12 +273,47 @@ def _run_checkov(request: ScanRequest, units: Sequence[Unit],
         return [], [ScanError("policy-error", str(exc), file=str(severity_map_path()),
                               invalid=True)], engine_version()
     terraform_dirs = [u.directory for u in units if u.kind is UnitKind.TERRAFORM]
-    if not terraform_dirs and not loaded.kubernetes_files:
+    if not terraform_dirs and not loaded.kubernetes_files and not loaded.rendered:
         return [], [], engine_version()
+    rendered = [RenderedObject(r.config, r.file, r.line, unit) for unit, r in loaded.rendered]
     outcome = engine.run(request.snapshot.root, terraform_dirs=terraform_dirs,
                          kubernetes_files=loaded.kubernetes_files,
-                         excluded=[e.path for e in request.config.exclude])
+                         excluded=[e.path for e in request.config.exclude],
+                         rendered=rendered)
     return list(outcome.findings), list(outcome.errors), outcome.version
+
+
+def _excluded_chart_files(request: ScanRequest, found: Discovery) -> set[str]:
+    """Files under a chart that a config exclusion leaves out, in scope or not: Helm loads
+    the whole chart folder, so the renderer has to be told."""
+    from engine.globs import path_matches
+
+    prefixes = tuple(f"{c}/" for c in found.charts if c) if "" not in found.charts else ("",)
+    return {name for name in request.snapshot.files if name.startswith(prefixes)
+            and any(path_matches(e.path, name) for e in request.config.exclude)}
+
+
+def _with_chart_sources(findings: list[Finding], loaded: _Loaded) -> list[Finding]:
+    """Name the chart, values set and template on every finding of a rendered object."""
+    if not loaded.rendered:
+        return findings
+    sources: dict[tuple[str, str, str], Any] = {}
+    for unit, resource in loaded.rendered:
+        sources.setdefault((unit, resource.address, resource.file), resource.extra.get("source"))
+    named: list[Finding] = []
+    for finding in findings:
+        if not finding.unit.startswith("chart:"):
+            named.append(finding)
+            continue
+        source = sources.get((finding.unit, finding.resource, finding.file))
+        chart, _, values_set = finding.unit[len("chart:"):].partition("@")
+        template = ""
+        if isinstance(source, dict):  # exact, even if a path or set name holds an "@"
+            chart, values_set = str(source["chart"]), str(source["values"])
+            template = str(source["template"])
+        named.append(dataclasses.replace(finding, chart=chart, values_set=values_set,
+                                         template=str(template)))
+    return named
 
 
 def engine_version() -> str:

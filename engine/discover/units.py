@@ -3,20 +3,22 @@
 - every directory with ``.tf`` files is one Terraform module unit (its ``*.tfvars`` join it);
 - a JSON file holding ``terraform show -json`` output is one plan unit;
 - every YAML/JSON file outside charts and Kustomize folders feeds the one Kubernetes unit;
-- a folder with ``Chart.yaml`` is a Helm unit and a folder with a kustomization file is a
-  Kustomize unit: neither is rendered yet, and both are reported as such (never parsed as
-  plain manifests, never silently dropped).
+- a folder with ``Chart.yaml`` is a Helm chart: one Helm unit per values set
+  (engine/discover/helm.py), rendered at load time;
+- a folder with a kustomization file is a Kustomize unit: not rendered yet, and reported as
+  such (never parsed as plain manifests, never silently dropped).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from engine.config import Exclusion
+from engine.config import Exclusion, HelmConfig
+from engine.discover.helm import ValuesSet, plan_charts
 from engine.globs import path_matches
 from engine.model import ScanError, Unit, UnitKind
 
@@ -32,10 +34,13 @@ class Discovery:
     units: tuple[Unit, ...]
     errors: tuple[ScanError, ...]
     excluded: tuple[tuple[str, str], ...]  # (path, reason) of files left out by config
+    values_sets: Mapping[str, ValuesSet] = field(default_factory=dict)  # Helm unit -> set
+    charts: tuple[str, ...] = ()  # every chart folder of the tree, in scope or not
+    files: tuple[str, ...] = ()  # every file kept after exclusions (descriptors resolve here)
 
 
 def discover(root: Path, files: Sequence[str], scope: Sequence[str],
-             exclusions: Sequence[Exclusion]) -> Discovery:
+             exclusions: Sequence[Exclusion], helm: HelmConfig | None = None) -> Discovery:
     """Units for the ``files`` (relative to ``root``) that fall inside ``scope``.
 
     ``scope`` entries are paths relative to the root ("" = everything). A file named in the
@@ -93,17 +98,31 @@ def discover(root: Path, files: Sequence[str], scope: Sequence[str],
                  for plan in sorted(plans))
     if manifests:
         units.append(Unit(UnitKind.KUBERNETES, "kubernetes", "", tuple(sorted(manifests))))
+    plan = plan_charts([d for d, k in rendered_elsewhere.items() if k is UnitKind.HELM], kept,
+                       helm or HelmConfig())
+    units.extend(plan.units)
+    listed = set(files)
+    for chart in sorted((helm or HelmConfig()).charts):
+        if (f"{chart}/Chart.yaml" if chart else "Chart.yaml") not in listed:
+            # A typo here would silently render the chart with the wrong values sets.
+            errors.append(ScanError(
+                code="config-error", invalid=True,
+                message=f"helm.charts: {chart or '.'!r} is not a chart folder (no Chart.yaml "
+                        "there, relative to the scan root)"))
     for directory, kind in sorted(rendered_elsewhere.items()):
-        marker = "Chart.yaml" if kind is UnitKind.HELM else _kustomization_file(kept, directory)
+        if kind is UnitKind.HELM:
+            continue
+        marker = _kustomization_file(kept, directory)
         marker_path = f"{directory}/{marker}" if directory else marker
-        what = "Helm chart" if kind is UnitKind.HELM else "Kustomize folder"
         errors.append(ScanError(
             code="not-rendered",
-            message=f"{what} not rendered: {kind.value} rendering is not supported yet, so "
-                    f"its objects were not scanned",
+            message="Kustomize folder not rendered: kustomize rendering is not supported yet, "
+                    "so its objects were not scanned",
             file=marker_path, line=1, unit=f"{kind.value}:{directory or '.'}",
         ))
-    return Discovery(tuple(units), tuple(errors), tuple(sorted(excluded)))
+    return Discovery(tuple(units), tuple(errors), tuple(sorted(excluded)),
+                     values_sets=plan.values_sets, charts=tuple(sorted(charts)),
+                     files=tuple(kept))
 
 
 def _is_tfvars(base: str) -> bool:

@@ -9,7 +9,7 @@ its line; the other files still load. Secrets are redacted here, before a Resour
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,11 @@ def load_manifests(root: Path, files: Sequence[str]) -> LoadResult:
     return LoadResult(tuple(resources), tuple(errors), tuple(object_files))
 
 
+def yaml_loader() -> type[yaml.SafeLoader]:
+    """The loader manifests are read with (JSON types only, duplicate keys rejected)."""
+    return _Loader
+
+
 def load_file(root: Path, name: str) -> tuple[list[Resource], list[ScanError]]:
     try:
         text = (root / name).read_text(encoding="utf-8")
@@ -101,12 +106,23 @@ def load_file(root: Path, name: str) -> tuple[list[Resource], list[ScanError]]:
         return [], [ScanError("parse-error", f"not UTF-8 text (byte {exc.start})", name, 0, UNIT)]
     except OSError as exc:
         return [], [ScanError("read-error", f"cannot read: {exc.strerror or exc}", name, 0, UNIT)]
+    return load_text(text, name)
+
+
+def load_text(text: str, name: str,
+              prepare: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+              ) -> tuple[list[Resource], list[ScanError]]:
+    """The objects of one manifest text; ``name`` is the file they are attributed to.
+    ``prepare`` may adjust each object before it becomes a Resource (rendered charts set the
+    release namespace, as an install does)."""
     documents = _json_documents(text) if name.endswith(".json") else _yaml_documents(text)
     resources: list[Resource] = []
     errors: list[ScanError] = []
     try:
         for line, document in documents:
             for obj_line, obj in _objects(document, line):
+                if prepare is not None:
+                    obj = prepare(obj)
                 resource, problem = _to_resource(obj, name, obj_line)
                 if resource is not None:
                     resources.append(resource)

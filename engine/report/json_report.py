@@ -73,6 +73,14 @@ def summary(result: ScanResult) -> dict[str, Any]:
 
 
 def _finding(finding: Finding, blocks: bool) -> dict[str, Any]:
+    document = _finding_fields(finding, blocks)
+    if finding.chart:  # rendered from a Helm chart (optional keys, schema version 1)
+        document.update(chart=finding.chart, values_set=finding.values_set,
+                        template=finding.template)
+    return document
+
+
+def _finding_fields(finding: Finding, blocks: bool) -> dict[str, Any]:
     return {
         "policy_id": finding.policy_id,
         "title": finding.title,

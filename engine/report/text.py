@@ -139,6 +139,9 @@ def _print_finding(console: Console, finding: Finding) -> None:
     head.append(clean(f"{finding.file}:{finding.line}" if finding.line else finding.file),
                 style="underline")
     console.print(head)
+    if finding.chart:
+        console.print(Text(f"      chart {clean(finding.chart)}, values {clean(finding.values_set)}"
+                           f", template {clean(finding.template or '?')}", style="dim"))
     console.print(Text("      " + clean(finding.message)))
     if finding.remediation:
         console.print(Text("      fix: " + clean(finding.remediation), style="dim"))

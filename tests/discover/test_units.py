@@ -62,13 +62,17 @@ def test_units_by_kind(tmp_path: Path) -> None:
     assert found.excluded == (("vendor/skip.yaml", "third-party manifests"),)
 
 
-def test_charts_and_kustomize_are_reported_not_rendered(tmp_path: Path) -> None:
+def test_charts_are_helm_units_and_kustomize_is_reported_not_rendered(tmp_path: Path) -> None:
     found = discover(tmp_path, tree(tmp_path), [""], [])
     not_rendered = {(e.file, e.unit) for e in found.errors if e.code == "not-rendered"}
-    # The subchart belongs to its parent chart: one error, not two.
-    assert not_rendered == {("charts/api/Chart.yaml", "helm:charts/api"),
-                            ("overlays/prod/kustomization.yaml", "kustomize:overlays/prod")}
-    manifest_files = [f for u in found.units for f in u.files]
+    assert not_rendered == {("overlays/prod/kustomization.yaml", "kustomize:overlays/prod")}
+    # The subchart belongs to its parent chart: one chart, rendered with its defaults.
+    helm = [u for u in found.units if u.kind is UnitKind.HELM]
+    assert [(u.identity, u.directory) for u in helm] == [("chart:charts/api@defaults",
+                                                          "charts/api")]
+    assert "charts/api/charts/sub/Chart.yaml" in helm[0].files
+    assert found.values_sets["chart:charts/api@defaults"].files == ()
+    manifest_files = [f for u in found.units if u.kind is UnitKind.KUBERNETES for f in u.files]
     # Patches in subfolders of a Kustomize folder are not objects either.
     assert not any(f.startswith(("charts/", "overlays/")) for f in manifest_files)
 

@@ -233,11 +233,12 @@ def test_a_policy_error_in_one_unit_leaves_the_others_scanned(
     assert ("GPU-01", "Job/ml-training/train-resnet", "k8s/training.yaml", 6) in found
 
 
-def test_charts_and_kustomize_folders_are_reported_as_not_rendered(
+def test_kustomize_folders_are_reported_as_not_rendered_and_charts_are_rendered(
         repo_factory: Callable[..., Path]) -> None:
     repo = repo_factory(files={
         "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
-        "charts/api/templates/deployment.yaml": "kind: {{ .Values.kind }}\nmetadata:\n",
+        "charts/api/templates/deployment.yaml": (
+            "apiVersion: apps/v1\nkind: {{ required \"kind is required\" .Values.kind }}\n"),
         "deploy/overlays/prod/kustomization.yaml": "resources: [../../base]\n",
         "deploy/overlays/prod/replicas.yaml": "kind: Deployment\nspec: {replicas: 3}\n",
         "k8s/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ok\n  labels:\n"
@@ -248,13 +249,14 @@ def test_charts_and_kustomize_folders_are_reported_as_not_rendered(
     run = run_cli("scan", str(repo), "--no-checkov", "-o", "json")
     assert run.code == 3
     document = run.json()
-    assert [(e["code"], e["file"]) for e in document["errors"]] == [
-        ("not-rendered", "charts/api/Chart.yaml"),
-        ("not-rendered", "deploy/overlays/prod/kustomization.yaml")]
+    assert [(e["code"], e["file"], e["line"]) for e in document["errors"]] == [
+        ("render-error", "charts/api/templates/deployment.yaml", 2),
+        ("not-rendered", "deploy/overlays/prod/kustomization.yaml", 1)]
+    assert "kind is required" in document["errors"][0]["message"]
     # The template and the patch were not parsed as broken YAML nor as objects.
     assert document["findings"] == []
-    assert document["scan"]["units"] == [
-        {"kind": "kubernetes", "identity": "kubernetes", "files": ["k8s/ns.yaml"]}]
+    assert [u["identity"] for u in document["scan"]["units"]] == [
+        "kubernetes", "chart:charts/api@defaults"]
 
 
 def test_hostile_hcl_string_fails_fast_in_both_engines(repo_factory: Callable[..., Path],

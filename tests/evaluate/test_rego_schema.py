@@ -83,3 +83,16 @@ def _break(document: dict[str, Any], path: list[Any], value: Any) -> dict[str, A
 ])
 def test_contract_violations_are_rejected(make: Any, path: list[Any], value: Any) -> None:
     assert not VALIDATOR.is_valid(_break(make(), path, value))
+
+
+def test_rendered_chart_input_is_valid(tmp_path: Path) -> None:
+    from tests.helm_helpers import render_all, scorer_repo
+
+    root = scorer_repo(tmp_path / "repo", descriptors=True)
+    found, helm = render_all(root)
+    units = {u.identity: u for u in (*found.units, *helm.units)}
+    assert len(helm.resources) == 4
+    for identity, resources in helm.resources.items():
+        document = unit_input(units[identity], resources)
+        assert document["kind"] == "kubernetes" and document["unit"] == identity
+        VALIDATOR.validate(document)

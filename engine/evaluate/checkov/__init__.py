@@ -10,6 +10,7 @@ inline skips), ``offline`` (no network, no subprocess, no logging takeover), ``s
 
 from __future__ import annotations
 
+from engine.evaluate.checkov.mapping import RenderedObject
 from engine.evaluate.checkov.runner import CheckovEngine, CheckovOutcome
 from engine.evaluate.checkov.severity import SeverityMapError
 from engine.evaluate.checkov.skips import CheckovSkip, InlineSuppression
@@ -19,5 +20,6 @@ __all__ = [
     "CheckovOutcome",
     "CheckovSkip",
     "InlineSuppression",
+    "RenderedObject",
     "SeverityMapError",
 ]

@@ -21,9 +21,11 @@ from engine.evaluate.checkov.offline import load_checkov
 
 load_checkov("kubernetes")
 
+import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -48,6 +50,7 @@ from engine.evaluate.checkov.mapping import (
     KUBERNETES_UNIT,
     CheckResult,
     Outcome,
+    RenderedObject,
     kubernetes_address,
 )
 from engine.model import ScanError
@@ -56,6 +59,11 @@ try:  # libyaml: the audit re-reads every manifest, keep it cheap
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
+
+try:
+    _Dumper: type[yaml.SafeDumper] = yaml.CSafeDumper  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Dumper = yaml.SafeDumper
 
 # Checkov's k8_yaml.load drops a whole file that matches one of these (it is a Helm template).
 _HELM_TEMPLATE = (re.compile(r"\{\{-?\s*\.Release\."), re.compile(r"\{\{-?\s*\.Values\."))
@@ -112,8 +120,46 @@ def _strip_skip_annotations(entity: Any) -> None:
 
 
 def scan_kubernetes(
-    root: Path, files: Sequence[str], skip_check_ids: Sequence[str]
+    root: Path, files: Sequence[str], skip_check_ids: Sequence[str],
+    rendered: Sequence[RenderedObject] = (),
+    origins: dict[str, tuple[str, str]] | None = None,
 ) -> KubernetesScan:
+    """Check plain manifest ``files`` and ``rendered`` chart objects. Rendered objects are
+    written one per file into a private temporary folder (removed afterwards); ``origins``
+    receives temporary path -> (template file, unit) so that nothing leaves this function,
+    or the caller's log, with a temporary path."""
+    if origins is None:
+        origins = {}
+    with tempfile.TemporaryDirectory(prefix="gitops-compliance-helm-") as folder:
+        objects: dict[str, RenderedObject] = {}
+        for index, obj in enumerate(rendered):
+            plain = _plain(obj.config)
+            text = yaml.dump(plain, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+            suffix = ".yaml"
+            if any(pattern.search(text) for pattern in _HELM_TEMPLATE):
+                # Rendered text that quotes "{{ .Values.x }}" (a dashboard, a template for
+                # another tool) would make Checkov drop a YAML file as a Helm template; its
+                # JSON reader has no such rule.
+                text, suffix = json.dumps(plain, indent=1, ensure_ascii=False), ".json"
+            path = os.path.join(os.path.realpath(folder), f"{index:06d}{suffix}")
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            objects[path] = obj
+            origins[path] = (obj.file, obj.unit)
+        return _scan(root, files, skip_check_ids, objects)
+
+
+def _plain(value: Any) -> Any:
+    """Mappings and sequences as dict and list, so the dumper writes plain YAML."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _scan(root: Path, files: Sequence[str], skip_check_ids: Sequence[str],
+          objects: Mapping[str, RenderedObject]) -> KubernetesScan:
     root_abs = os.path.abspath(root)
     scan = KubernetesScan()
     present: list[str] = []
@@ -128,6 +174,11 @@ def scan_kubernetes(
         for line, problem in audit_manifest(Path(absolute)):
             scan.errors.append(ScanError(code="parse-error", file=relative, line=line,
                                          unit=KUBERNETES_UNIT, message=problem))
+    for path, obj in objects.items():
+        present.append(path)
+        for _, problem in audit_manifest(Path(path)):
+            scan.errors.append(ScanError(code="parse-error", file=obj.file, line=obj.line,
+                                         unit=obj.unit, message=f"rendered object: {problem}"))
     if not present:
         return scan
 
@@ -141,11 +192,12 @@ def scan_kubernetes(
     raw = runner.run(root_folder=None, files=present, runner_filter=runner_filter)
     report = raw[0] if isinstance(raw, list) else raw
     for record in (*report.failed_checks, *report.passed_checks, *report.skipped_checks):
-        scan.results.append(_to_result(record, runner, root_abs))
+        scan.results.append(_to_result(record, runner, root_abs, objects))
     return scan
 
 
-def _to_result(record: Record, runner: _Runner, root: str) -> CheckResult:
+def _to_result(record: Record, runner: _Runner, root: str,
+               objects: Mapping[str, RenderedObject]) -> CheckResult:
     file_abs = os.path.abspath(record.file_abs_path)
     target = runner.nested_parents.get((file_abs, record.resource), record.resource)
     failed = record.check_result["result"] == CheckovResult.FAILED
@@ -162,14 +214,18 @@ def _to_result(record: Record, runner: _Runner, root: str) -> CheckResult:
                 suppressed_by = reason
                 break
     start = record.file_line_range[0] if record.file_line_range else 0
+    file, line, unit = _relative(file_abs, root), int(start or 0), KUBERNETES_UNIT
+    origin = objects.get(file_abs)
+    if origin is not None:  # one object per temporary file: its template and line
+        file, line, unit = origin.file, origin.line, origin.unit
     return CheckResult(
         check_id=record.check_id,
         check_name=record.check_name,
         outcome=outcome,
         resource=kubernetes_address(target),
-        file=_relative(file_abs, root),
-        line=int(start or 0),
-        unit=KUBERNETES_UNIT,
+        file=file,
+        line=line,
+        unit=unit,
         guideline=record.guideline or "",
         suppressed_by=suppressed_by,
         result_known=result_known,
@@ -189,7 +245,7 @@ def audit_manifest(path: Path) -> list[tuple[int, str]]:
         return [(0, f"manifest cannot be read ({exc.strerror})")]
     if not all(key in text for key in ("apiVersion", "kind")):
         return []  # no Kubernetes object in it; Checkov and the loader both pass it by
-    if any(pattern.search(text) for pattern in _HELM_TEMPLATE):
+    if path.suffix != ".json" and any(pattern.search(text) for pattern in _HELM_TEMPLATE):
         return [(0, "manifest contains Helm template expressions ({{ .Values }}/{{ .Release }}); "
                     "Checkov skips such files — scan the chart instead")]
     try:

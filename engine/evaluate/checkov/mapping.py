@@ -10,8 +10,10 @@ and controls from the severity map.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from engine.evaluate.checkov.severity import SeverityMap
 from engine.load.kubernetes import CLUSTER_SCOPED_KINDS
@@ -40,6 +42,18 @@ class CheckResult:
     guideline: str = ""
     suppressed_by: str | None = None  # the reason of an inline skip that targeted this check
     result_known: bool = True  # False: Checkov honoured the skip and never ran the check
+
+
+@dataclass(frozen=True)
+class RenderedObject:
+    """A Kubernetes object rendered from a chart (already redacted), to be checked by
+    Checkov: written to a private temporary file, its results attributed back to the
+    template ``file`` and ``line`` and to the Helm ``unit`` (``chart:<path>@<values set>``)."""
+
+    config: Mapping[str, Any]
+    file: str
+    line: int
+    unit: str
 
 
 def to_finding(result: CheckResult, severity_map: SeverityMap) -> Finding:

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from engine.evaluate.checkov.mapping import KUBERNETES_UNIT, CheckResult, Outcome, to_finding
+from engine.evaluate.checkov.mapping import (
+    KUBERNETES_UNIT,
+    CheckResult,
+    Outcome,
+    RenderedObject,
+    to_finding,
+)
 from engine.evaluate.checkov.offline import ScanLog, load_checkov, scanning
 from engine.evaluate.checkov.severity import SeverityMap, load_severity_map
 from engine.evaluate.checkov.skips import (
@@ -73,6 +79,7 @@ class CheckovEngine:
         terraform_dirs: Sequence[str],
         kubernetes_files: Sequence[str],
         excluded: Sequence[str] = (),
+        rendered: Sequence[RenderedObject] = (),
     ) -> CheckovOutcome:
         """Scan the Terraform module directories and Kubernetes manifest files (both relative
         to ``root``); every problem is returned as an error, nothing is raised.
@@ -80,11 +87,14 @@ class CheckovEngine:
         ``excluded`` globs leave inputs out and drop any result whose file they match (a local
         module under an excluded path is still resolved for its callers, but its resources
         are not reported). Config skips match a result's check id (fnmatch) and, when scoped,
-        the file that defines the resource.
+        the file that defines the resource. ``rendered`` objects (Helm) are checked with the
+        Kubernetes checks from a private temporary folder; their results carry the template
+        file and line and the chart's unit.
         """
         tf_dirs = _in_scope(terraform_dirs, excluded)
         k8s_files = _in_scope(kubernetes_files, excluded)
-        if not tf_dirs and not k8s_files:
+        objects = [o for o in rendered if not _excluded(o.file, excluded)]
+        if not tf_dirs and not k8s_files and not objects:
             return CheckovOutcome(findings=(), errors=(), version="")
         try:
             version = load_checkov()
@@ -98,9 +108,10 @@ class CheckovEngine:
         if tf_dirs:
             scans.append(("terraform", ".", lambda: _scan_terraform(
                 root, tf_dirs, self._global_skip_ids)))
-        if k8s_files:
+        origins: dict[str, tuple[str, str]] = {}  # temporary file -> (template, unit)
+        if k8s_files or objects:
             scans.append(("kubernetes", KUBERNETES_UNIT, lambda: _scan_kubernetes(
-                root, k8s_files, self._global_skip_ids)))
+                root, k8s_files, self._global_skip_ids, objects, origins)))
         with _RUN_LOCK:
             for framework, unit, scan in scans:
                 # Loaded outside the scan guard: importing Checkov's Terraform side imports
@@ -110,7 +121,7 @@ class CheckovEngine:
                 except Exception as exc:
                     errors.append(_engine_error(framework, unit, exc))
                     continue
-                done = _guarded(framework, unit, scan, errors, Path(root))
+                done = _guarded(framework, unit, scan, errors, Path(root), origins)
                 if done is not None:
                     results.extend(done.results)
                     errors.extend(done.errors)
@@ -144,10 +155,12 @@ def _scan_terraform(root: Path, dirs: Sequence[str], skip_ids: Sequence[str]) ->
     return scan_terraform(root, dirs, skip_ids)
 
 
-def _scan_kubernetes(root: Path, files: Sequence[str], skip_ids: Sequence[str]) -> KubernetesScan:
+def _scan_kubernetes(root: Path, files: Sequence[str], skip_ids: Sequence[str],
+                     rendered: Sequence[RenderedObject],
+                     origins: dict[str, tuple[str, str]]) -> KubernetesScan:
     from engine.evaluate.checkov.kubernetes import scan_kubernetes
 
-    return scan_kubernetes(root, files, skip_ids)
+    return scan_kubernetes(root, files, skip_ids, rendered, origins)
 
 
 def _guarded(
@@ -156,6 +169,7 @@ def _guarded(
     scan: Callable[[], _Scan],
     errors: list[ScanError],
     root: Path,
+    origins: dict[str, tuple[str, str]],
 ) -> _Scan | None:
     """Run one framework; its failure is an error of that framework, not of the run."""
     log = ScanLog()
@@ -166,10 +180,11 @@ def _guarded(
         errors.append(_engine_error(framework, unit, exc))
         return None
     finally:
-        errors.extend(_log_errors(framework, unit, log, root))
+        errors.extend(_log_errors(framework, unit, log, root, origins))
 
 
-def _log_errors(framework: str, unit: str, log: ScanLog, root: Path) -> list[ScanError]:
+def _log_errors(framework: str, unit: str, log: ScanLog, root: Path,
+                origins: dict[str, tuple[str, str]]) -> list[ScanError]:
     found = [
         ScanError(code="engine-error", unit=unit,
                   message=f"Checkov ({framework}) attempted {attempt}; blocked: the engine runs "
@@ -177,10 +192,12 @@ def _log_errors(framework: str, unit: str, log: ScanLog, root: Path) -> list[Sca
         for attempt in sorted(set(log.blocked))
     ]
     for check_id, file, entity in sorted(set(log.crashed_checks)):
-        relative = _scanned_file(file, root)
+        origin = origins.get(os.path.abspath(file)) if os.path.isabs(file) else None
+        relative = origin[0] if origin else _scanned_file(file, root)
+        owner = origin[1] if origin else unit
         found.append(ScanError(
             code="engine-error", file=relative,
-            unit=unit if framework == "kubernetes" else PurePosixPath(relative).parent.as_posix(),
+            unit=owner if framework == "kubernetes" else PurePosixPath(relative).parent.as_posix(),
             message=f"Checkov check {check_id} crashed on {entity}; its result is unknown",
         ))
     return found

@@ -1,0 +1,63 @@
+"""Every Helm unit of a scan, rendered with one worker: the entry point of the pipeline.
+
+Chart units come from discovery (config sets, or defaults + ``values-*.yaml``); descriptor
+units from the Argo CD Applications and Flux HelmReleases among the scope's Kubernetes
+objects. Each unit's identity is ``chart:<path>@<values set>``, so the same object rendered
+for dev and for prod keeps two fingerprints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.config import HelmConfig
+from engine.discover.helm import ValuesSet, chart_files
+from engine.load.helm.chart import load_chart
+from engine.load.helm.descriptors import plan_descriptors
+from engine.load.helm.renderer import Renderer, RenderLimits
+from engine.model import Resource, ScanError, Unit, UnitKind
+
+
+@dataclass
+class HelmLoad:
+    units: list[Unit] = field(default_factory=list)  # descriptor units (chart units exist)
+    resources: dict[str, list[Resource]] = field(default_factory=dict)  # identity -> ...
+    errors: list[ScanError] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # identity -> render seconds
+
+
+def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, ValuesSet],
+              kubernetes: Sequence[Resource], charts: Sequence[str], files: Sequence[str],
+              config: HelmConfig, excluded: Collection[str] = ()) -> HelmLoad:
+    import time
+
+    result = HelmLoad()
+    plan = plan_descriptors(root, kubernetes, charts, config.namespace)
+    result.errors.extend(plan.errors)
+    todo: list[tuple[Unit, ValuesSet]] = [
+        (u, values_sets[u.identity]) for u in units
+        if u.kind is UnitKind.HELM and u.identity in values_sets]
+    known = {u.identity for u, _ in todo}
+    for values_set in plan.values_sets:
+        if values_set.identity in known:
+            continue
+        known.add(values_set.identity)
+        members = chart_files(values_set.chart, files)
+        unit = Unit(UnitKind.HELM, values_set.identity, values_set.chart,
+                    tuple(sorted({*members, *values_set.files, values_set.origin})))
+        result.units.append(unit)
+        todo.append((unit, values_set))
+    if not todo:
+        return result
+    limits = RenderLimits(config.timeout_seconds, config.memory_mb)
+    with Renderer(limits) as renderer:
+        for unit, values_set in todo:
+            started = time.perf_counter()
+            loaded = load_chart(root, values_set, chart_files(values_set.chart, files), renderer,
+                                excluded)
+            result.timings[unit.identity] = time.perf_counter() - started
+            result.resources[unit.identity] = list(loaded.resources)
+            result.errors.extend(loaded.errors)
+    return result

@@ -1,0 +1,88 @@
+"""Values files: read safely, merged the way Helm merges ``-f`` files.
+
+Files are read by the scanner (not by Helm) so that a broken file is reported with its line,
+and a path that leaves the repository — ``../../etc/x``, a symlink pointing outside — is
+refused before anything opens it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from engine.load.kubernetes import yaml_loader
+
+
+class ValuesProblem(Exception):
+    def __init__(self, message: str, file: str, line: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+
+def inside_root(root: Path, relative: str) -> str | None:
+    """``relative`` normalized (POSIX, relative to ``root``), or None when it escapes it."""
+    parts: list[str] = []
+    for part in PurePosixPath(relative.replace("\\", "/")).parts:
+        if part in ("", "."):
+            continue
+        if part == "/":
+            return None
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(part)
+    normalized = "/".join(parts)
+    try:
+        (root / normalized).resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None  # a symlink that leads out of the repository
+    return normalized
+
+
+def read_values_file(root: Path, name: str) -> dict[str, Any]:
+    """A values file as a mapping (empty file: {}); ``ValuesProblem`` names file and line."""
+    safe = inside_root(root, name)
+    if safe is None:
+        raise ValuesProblem("values file path leaves the repository; it was not read", name)
+    path = root / safe
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValuesProblem("values file not found", safe) from None
+    except UnicodeDecodeError:
+        raise ValuesProblem("values file is not UTF-8 text", safe) from None
+    except OSError as exc:
+        raise ValuesProblem(f"values file cannot be read ({exc.strerror})", safe) from None
+    try:
+        loaded = yaml.load(text, Loader=yaml_loader())  # a safe loader (SafeLoader subclass)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ValuesProblem(f"invalid YAML in values file: {exc.problem or 'syntax error'}",
+                            safe, mark.line + 1 if mark is not None else 0) from None
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        raise ValuesProblem(f"invalid YAML in values file ({type(exc).__name__})", safe) from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, Mapping):
+        raise ValuesProblem("values file must hold a mapping at the top level", safe, 1)
+    return dict(loaded)
+
+
+def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's merge of successive values files: maps merge key by key, anything else is
+    replaced by the later file (a ``null`` is kept: Helm's coalescing then drops the key)."""
+    merged = dict(base)
+    for key, value in override.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge(current, value)
+        else:
+            merged[key] = value
+    return merged
