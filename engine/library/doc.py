@@ -104,8 +104,8 @@ def _checkov(entries: list[PolicyEntry]) -> list[str]:
 def _controls(library: Library, entries: list[PolicyEntry]) -> list[str]:
     claimed: dict[str, set[str]] = {}
     for entry in entries:
-        for control in entry.controls:
-            claimed.setdefault(control, set()).add(entry.id)
+        for control_id in entry.controls:
+            claimed.setdefault(control_id, set()).add(entry.id)
     row_ids = {r.id for r in library.rows}
     lines = ["", "## Controls", "",
              "Coverage: **automated** — the policies evidence the clause's technical "
