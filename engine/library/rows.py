@@ -20,7 +20,7 @@ from engine.model import Severity
 from engine.resources import policies_dir
 
 ROW_ID = re.compile(r"^[A-Z]+-\d{2,}$")
-ENGINES = ("rego", "checkov", "report")
+ENGINES = ("checkov", "rego", "report")
 _ROW_KEYS = {"id", "family", "severity", "engines", "title", "controls"}
 
 

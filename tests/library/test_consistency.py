@@ -128,7 +128,7 @@ def test_severity_of_a_row_and_its_checkov_ids_agree() -> None:
     ("{id: GXP-1, family: gxp, severity: high, engines: [rego], title: T}",
      "row id 'GXP-1' is not of the form GXP-01"),
     ("{id: GXP-01, family: gxp, severity: high, engines: [opa], title: T}",
-     "row GXP-01: engines must be a non-empty subset of rego, checkov, report"),
+     "row GXP-01: engines must be a non-empty subset of checkov, rego, report"),
     ("{id: GXP-11, family: gxp, severity: info, engines: [report], title: T}",
      "row GXP-11: a report row raises no findings and has no severity"),
     ("{id: GXP-01, family: gxp, severity: high, engines: [rego], title: T, "
