@@ -28,6 +28,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class TestOutcome:
+    __test__ = False  # a result type, not a pytest test class
+
     suite: str  # the test or case file (or COVERAGE_SUITE)
     name: str
     outcome: Outcome
@@ -37,6 +39,8 @@ class TestOutcome:
 
 @dataclass(frozen=True)
 class TestRun:
+    __test__ = False
+
     outcomes: tuple[TestOutcome, ...]
     seconds: float
 
