@@ -35,6 +35,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def render_json(entries: list[PolicyEntry]) -> str:
+    """Schema: engine/schemas/policy-list-v1.json."""
     document = {"schema_version": 1, "policies": [e.to_json() for e in entries]}
     return json.dumps(document, indent=2, sort_keys=False) + "\n"
 

@@ -10,8 +10,10 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 
+from engine.resources import schemas_dir
 from tests.conftest import FIXTURES, run_cli
 
 TEAM = FIXTURES / "policy-library" / "team"
@@ -22,6 +24,8 @@ ROWS = ([f"GXP-{n:02d}" for n in range(1, 12)] + [f"IAM-{n:02d}" for n in range(
 def _policies(*argv: str) -> dict[str, dict[str, object]]:
     run = run_cli("policy", "list", "-o", "json", *argv)
     assert run.code == 0, run.err
+    schema = json.loads((schemas_dir() / "policy-list-v1.json").read_text(encoding="utf-8"))
+    jsonschema.validate(run.json(), schema)
     entries = run.json()["policies"]
     ids = [e["id"] for e in entries]
     assert len(ids) == len(set(ids)), "one row per id"
