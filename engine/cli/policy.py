@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -45,15 +46,14 @@ def selected_dirs(config: Config, extra: list[str]) -> list[Path]:
     return policy_dirs(config, [Path(p) for p in extra])
 
 
+@dataclass(frozen=True)
 class Loaded:
     """What every subcommand needs, loaded once with every error mapped to exit 2."""
 
-    def __init__(self, config: Config, dirs: list[Path], policy_set: PolicySet,
-                 library: Library) -> None:
-        self.config = config
-        self.dirs = dirs
-        self.policy_set = policy_set
-        self.library = library
+    config: Config
+    dirs: list[Path]
+    policy_set: PolicySet
+    library: Library
 
 
 def load_everything(args: argparse.Namespace, err: TextIO) -> Loaded | int:
