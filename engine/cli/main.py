@@ -18,7 +18,7 @@ from engine import __version__
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, worst_exit_code
 
 # command name -> module under engine.cli
-COMMANDS = {"scan": "engine.cli.scan"}
+COMMANDS = {"scan": "engine.cli.scan", "policy": "engine.cli.policy"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,9 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version",
                         version=f"gitops-compliance {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from engine.cli import scan_args
+    from engine.cli import policy_args, scan_args
 
     scan_args.add_parser(sub)
+    policy_args.add_parser(sub)
     return parser
 
 

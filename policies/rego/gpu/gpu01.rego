@@ -11,6 +11,7 @@
 #   severity: high
 #   family: gpu
 #   controls: []
+#   regulatory: false
 #   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob]
 #   remediation: >-
 #     Set the GPU resource in resources.limits with a whole number; either drop it from
