@@ -142,3 +142,12 @@ test_object_lock_days_parameter if {
 	attributes(gxp06.deny) == {["aws_s3_bucket.records", "object_lock_configuration"]} with input as unit(resources)
 		with data.gitops_compliance.params as {"object_lock_days": 3653}
 }
+
+# GOVERNANCE mode alone fails, however long the retention: it can be bypassed.
+test_governance_mode_with_long_retention_fires if {
+	resources := [
+		bucket("records", critical), versioning("records", "Enabled"), pab("records", true),
+		lock("records", {"$unknown": "aws_s3_bucket.records.id"}, "GOVERNANCE", 3653),
+	]
+	attributes(gxp06.deny) == {["aws_s3_bucket.records", "object_lock_configuration"]} with input as unit(resources)
+}

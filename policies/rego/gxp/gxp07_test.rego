@@ -96,3 +96,9 @@ test_backup_retention_days_parameter if {
 		with data.gitops_compliance.params as {"backup_retention_days": 30}
 	{[f.resource, f.attribute] | some f in denied} == {["aws_db_instance.lims", "backup_retention_period"]}
 }
+
+test_compliance_lock_with_short_minimum_fires if {
+	lock := tf("aws_backup_vault_lock_configuration", "records", {"backup_vault_name": "records", "min_retention_days": 3, "changeable_for_days": 3})
+	msgs := [f.msg | some f in gxp07.deny] with input as unit([tf("aws_backup_vault", "records", {"name": "records"}), lock])
+	msgs == ["aws_backup_vault.records: the vault lock does not protect recovery points for 7 days in compliance mode: aws_backup_vault_lock_configuration.records keeps recovery points at least 3 days, below 7"]
+}
