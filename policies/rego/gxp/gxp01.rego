@@ -30,8 +30,7 @@ import data.gitops_compliance.lib.gxp
 import data.gitops_compliance.lib.util
 
 _trails := [t |
-	some t in gxp.terraform_scope
-	t.type == "aws_cloudtrail"
+	some t in gxp.of_type("aws_cloudtrail")
 	object.get(t, "mode", "managed") == "managed"
 	not gxp.not_created(t)
 ]
@@ -66,8 +65,22 @@ _good(t) if {
 	object.get(t.config, "enable_logging", true) in {true, null}
 }
 
+# Boolean rules stop at the first match (regorus): a compliant scope pays little here.
 _satisfied if {
-	some t in _trails
+	some t in input.resources
+	t.type == "aws_cloudtrail"
+	_counted_trail(t)
+}
+
+_satisfied if {
+	some t in util.as_array(gxp.inventory)
+	t.type == "aws_cloudtrail"
+	_counted_trail(t)
+}
+
+_counted_trail(t) if {
+	t.kind == "terraform"
+	object.get(t, "mode", "managed") == "managed"
 	_good(t)
 }
 
@@ -110,31 +123,46 @@ _anchor := sorted[0][3] if {
 }
 
 deny contains finding if {
+	p := _anchor # the unit's own providers first: the scope-wide pass only where needed
 	not _satisfied
-	p := _anchor
 	finding := util.item(p, {"msg": _message(p.address), "attribute": "cloudtrail"})
 }
 
 # ---- no AWS provider configuration anywhere in the scope -------------------------------
 
 _scope_has_aws_provider if {
-	some r in gxp.terraform_scope
+	some r in util.as_array(gxp.inventory)
+	r.type == "provider"
 	_aws_provider(r)
+}
+
+_scope_has_aws_provider if {
+	some r in input.resources
+	_aws_provider(r)
+}
+
+_unit_has_aws_resource if {
+	some r in input.resources
+	r.kind == "terraform"
+	object.get(r, "provider", "") == "aws"
 }
 
 # The scope's first AWS resource, by file, line and address.
 _first_aws_resource := sorted[0] if {
 	sorted := sort([[object.get(r, "file", ""), object.get(r, "line", 0), r.address] |
-		some r in gxp.terraform_scope
-		object.get(r, "mode", "managed") == "managed"
+		some r in array.concat(util.as_array(gxp.inventory), input.resources)
+		r.kind == "terraform"
 		object.get(r, "provider", "") == "aws"
+		object.get(r, "mode", "managed") == "managed"
 	])
 	count(sorted) > 0
 }
 
 warn contains finding if {
-	not _satisfied
+	_unit_has_aws_resource
+	not _anchor # a unit with its own provider block: the scope has one, no second pass
 	not _scope_has_aws_provider
+	not _satisfied
 	[file, line, address] := _first_aws_resource
 	some r in input.resources
 	r.kind == "terraform"

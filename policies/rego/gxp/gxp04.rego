@@ -43,8 +43,7 @@ _bucket(b) if {
 }
 
 _trails := [t |
-	some t in gxp.terraform_scope
-	t.type == "aws_cloudtrail"
+	some t in gxp.of_type("aws_cloudtrail")
 	object.get(t, "mode", "managed") == "managed"
 	not gxp.not_created(t)
 	object.get(t.config, "enable_logging", true) != false
@@ -279,14 +278,16 @@ _logged_trail_bucket(b) if {
 
 _access_logged(b) if count(gxp.blocks(b.config, "logging")) > 0
 
+_loggings := gxp.of_type("aws_s3_bucket_logging")
+
 _access_logged(b) if {
-	some l in gxp.terraform_scope
-	l.type == "aws_s3_bucket_logging"
+	some l in _loggings
 	gxp.designates(l, object.get(util.as_object(l.config), "bucket", null), b, "bucket")
 }
 
 deny contains finding if {
 	some b in input.resources
+	b.type == "aws_s3_bucket" # cheap test first: function calls dominate the cost
 	_bucket(b)
 	not _logged_trail_bucket(b)
 	missing := _both - _covered(b)

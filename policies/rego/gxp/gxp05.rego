@@ -57,6 +57,7 @@ _required := sprintf("at least %v days", [min_days]) if min_days != 0
 
 deny contains finding if {
 	some r in input.resources
+	r.type == "aws_cloudwatch_log_group" # cheap test first: function calls dominate the cost
 	_log_group(r)
 	days := _retention(r)
 	is_number(days)
@@ -69,6 +70,7 @@ deny contains finding if {
 
 deny contains finding if {
 	some r in input.resources
+	r.type == "aws_cloudwatch_log_group" # cheap test first: function calls dominate the cost
 	_log_group(r)
 	days := _retention(r)
 	util.is_unknown(days)

@@ -45,18 +45,22 @@ _bucket(b) if {
 	not gxp.not_created(b)
 }
 
+# The provider-v4 resources that configure buckets, by type: one pass over the scope per
+# type, only in units that hold a GxP bucket.
+_split_types := ["aws_s3_bucket_versioning", "aws_s3_bucket_object_lock_configuration", "aws_s3_bucket_public_access_block"]
+
+_split_resources := {type: gxp.of_type(type) | some type in _split_types}
+
 # The provider-v4 resources of `type` that configure bucket `b`.
 _splits(b, type) := [s |
-	some s in gxp.terraform_scope
-	s.type == type
+	some s in _split_resources[type]
 	object.get(s, "mode", "managed") == "managed"
 	gxp.designates(s, object.get(util.as_object(s.config), "bucket", null), b, "bucket")
 ]
 
 # Split resources of `type` in b's module whose bucket cannot be told: they might be b's.
 _unjoined(b, type) := {sprintf("%s.bucket = %s", [s.address, util.unknown_text(v)]) |
-	some s in gxp.terraform_scope
-	s.type == type
+	some s in _split_resources[type]
 	object.get(s, "module", "") == object.get(b, "module", "")
 	v := object.get(util.as_object(s.config), "bucket", null)
 	util.is_unknown(v)
@@ -90,6 +94,7 @@ _versioning_unknowns(b) := {t |
 
 deny contains finding if {
 	some b in input.resources
+	b.type == "aws_s3_bucket" # cheap test first: function calls dominate the cost
 	_bucket(b)
 	gxp.in_gxp_scope(b)
 	not _versioned(b)
@@ -160,6 +165,7 @@ _retention_problems(c) := {sprintf("%s is in %v mode, not COMPLIANCE", [c.where,
 
 deny contains finding if {
 	some b in input.resources
+	b.type == "aws_s3_bucket" # cheap test first: function calls dominate the cost
 	_bucket(b)
 	gxp.in_record_scope(b)
 	not _locked(b)
@@ -185,8 +191,7 @@ _blocks_all(s) if every key in _pab_keys {
 }
 
 _account_blocks if {
-	some a in gxp.terraform_scope
-	a.type == "aws_s3_account_public_access_block"
+	some a in gxp.of_type("aws_s3_account_public_access_block")
 	object.get(a, "mode", "managed") == "managed"
 	not gxp.not_created(a)
 	_blocks_all(a)
@@ -213,6 +218,7 @@ _pab_off(b) := {sprintf("%s.%s", [s.address, key]) |
 
 deny contains finding if {
 	some b in input.resources
+	b.type == "aws_s3_bucket" # cheap test first: function calls dominate the cost
 	_bucket(b)
 	gxp.in_gxp_scope(b)
 	not _public_blocked(b)

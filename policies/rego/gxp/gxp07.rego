@@ -54,8 +54,8 @@ _replica(r) if object.get(r.config, "replicate_source_db", null) != null
 
 deny contains finding if {
 	some r in input.resources
-	some type in _rds_types
-	_judged(r, type)
+	r.type in _rds_types # cheap test first: function calls dominate the cost of large units
+	_judged(r, r.type)
 	not _replica(r)
 	days := object.get(r.config, "backup_retention_period", 1)
 	is_number(days)
@@ -69,8 +69,8 @@ _default_note(r) := "" if "backup_retention_period" in object.keys(r.config)
 
 deny contains finding if {
 	some r in input.resources
-	some type in _rds_types
-	_judged(r, type)
+	r.type in _rds_types # cheap test first: function calls dominate the cost of large units
+	_judged(r, r.type)
 	not _replica(r)
 	days := r.config.backup_retention_period
 	util.is_unknown(days)
@@ -81,6 +81,7 @@ deny contains finding if {
 
 deny contains finding if {
 	some r in input.resources
+	r.type == "aws_dynamodb_table"
 	_judged(r, "aws_dynamodb_table")
 	pitr := object.get(r.config, "point_in_time_recovery", [])
 	not util.is_unknown(pitr)
@@ -92,6 +93,7 @@ deny contains finding if {
 
 deny contains finding if {
 	some r in input.resources
+	r.type == "aws_dynamodb_table"
 	_judged(r, "aws_dynamodb_table")
 	some [field, value] in [
 		["point_in_time_recovery", object.get(r.config, "point_in_time_recovery", null)],
@@ -104,6 +106,7 @@ deny contains finding if {
 
 deny contains finding if {
 	some r in input.resources
+	r.type == "aws_dynamodb_table"
 	_judged(r, "aws_dynamodb_table")
 	pitr := gxp.block(r.config, "point_in_time_recovery")
 	pitr.enabled == true
@@ -132,6 +135,7 @@ _retentions(plan) := array.concat(
 
 deny contains finding if {
 	some r in input.resources
+	r.type == "aws_backup_plan"
 	_judged(r, "aws_backup_plan")
 	some ret in _retentions(r)
 	is_number(ret.value)
@@ -141,6 +145,7 @@ deny contains finding if {
 
 deny contains finding if {
 	some r in input.resources
+	r.type == "aws_backup_plan"
 	_judged(r, "aws_backup_plan")
 	some ret in array.concat(_retentions(r), [{"attribute": "rule", "value": object.get(r.config, "rule", null)}])
 	util.is_unknown(ret.value)
@@ -149,9 +154,10 @@ deny contains finding if {
 
 # ---- AWS Backup vaults: vault lock in compliance mode ----------------------------------
 
+_all_locks := gxp.of_type("aws_backup_vault_lock_configuration")
+
 _locks(vault) := [l |
-	some l in gxp.terraform_scope
-	l.type == "aws_backup_vault_lock_configuration"
+	some l in _all_locks
 	object.get(l, "mode", "managed") == "managed"
 	not gxp.not_created(l)
 	gxp.designates(l, object.get(l.config, "backup_vault_name", null), vault, "name")
@@ -166,8 +172,7 @@ _lock_ok(l) if {
 
 # Lock configurations of the vault's module whose vault cannot be told: they might be its.
 _unjoined(vault) := {sprintf("%s.backup_vault_name = %s", [l.address, util.unknown_text(v)]) |
-	some l in gxp.terraform_scope
-	l.type == "aws_backup_vault_lock_configuration"
+	some l in _all_locks
 	object.get(l, "module", "") == object.get(vault, "module", "")
 	v := object.get(l.config, "backup_vault_name", null)
 	util.is_unknown(v)
@@ -199,6 +204,7 @@ _problems(l) := {sprintf("%s has no changeable_for_days (governance mode: the lo
 
 deny contains finding if {
 	some r in input.resources
+	r.type == "aws_backup_vault"
 	_judged(r, "aws_backup_vault")
 	not _vault_locked(r)
 	finding := _item(r, "vault_lock", _vault_msg(r, _lock_unknowns(r), _lock_problems(r)))

@@ -48,7 +48,7 @@ _managed(r, type) if {
 	not gxp.not_created(r)
 }
 
-_settings := [s | some s in gxp.terraform_scope; _managed(s, "azurerm_monitor_diagnostic_setting")]
+_settings := [s | some s in gxp.of_type("azurerm_monitor_diagnostic_setting"); _managed(s, "azurerm_monitor_diagnostic_setting")]
 
 # Log categories and category groups a diagnostic setting exports (enabled_log blocks, and
 # the legacy log blocks with enabled unset or true).
@@ -95,8 +95,12 @@ _activity_ok(s) if "allLogs" in _exported(s)
 
 _activity_ok(s) if count(_activity_categories - _exported(s)) == 0
 
+# Boolean rules stop at the first match (regorus): a compliant scope pays little here.
 _activity_satisfied if {
-	some s in _activity_settings
+	some s in array.concat(input.resources, util.as_array(gxp.inventory))
+	s.type == "azurerm_monitor_diagnostic_setting"
+	_managed(s, "azurerm_monitor_diagnostic_setting")
+	_subscription_target(object.get(s.config, "target_resource_id", null))
 	_activity_ok(s)
 }
 
@@ -128,30 +132,45 @@ _anchor := sorted[0][3] if {
 }
 
 deny contains finding if {
+	p := _anchor # the unit's own providers first: the scope-wide pass only where needed
 	not _activity_satisfied
-	p := _anchor
 	finding := util.item(p, {"msg": _activity_msg(p.address), "attribute": "activity_log"})
 }
 
 # No azurerm provider block anywhere in the scope (child modules, plan JSON): a warning on
 # the scope's first azurerm resource, as GXP-01 does for AWS.
 _scope_has_azurerm_provider if {
-	some r in gxp.terraform_scope
+	some r in util.as_array(gxp.inventory)
+	r.type == "provider"
 	_azurerm_provider(r)
+}
+
+_scope_has_azurerm_provider if {
+	some r in input.resources
+	_azurerm_provider(r)
+}
+
+_unit_has_azurerm_resource if {
+	some r in input.resources
+	r.kind == "terraform"
+	object.get(r, "provider", "") == "azurerm"
 }
 
 _first_azurerm_resource := sorted[0] if {
 	sorted := sort([[object.get(r, "file", ""), object.get(r, "line", 0), r.address] |
-		some r in gxp.terraform_scope
-		object.get(r, "mode", "managed") == "managed"
+		some r in array.concat(util.as_array(gxp.inventory), input.resources)
+		r.kind == "terraform"
 		object.get(r, "provider", "") == "azurerm"
+		object.get(r, "mode", "managed") == "managed"
 	])
 	count(sorted) > 0
 }
 
 warn contains finding if {
-	not _activity_satisfied
+	_unit_has_azurerm_resource
+	not _anchor
 	not _scope_has_azurerm_provider
+	not _activity_satisfied
 	[file, line, address] := _first_azurerm_resource
 	some r in input.resources
 	r.kind == "terraform"
@@ -205,6 +224,7 @@ _cluster_audited(c) if {
 
 deny contains finding if {
 	some c in input.resources
+	c.type == "azurerm_kubernetes_cluster"
 	_managed(c, "azurerm_kubernetes_cluster")
 	gxp.in_baseline_scope(c)
 	not _cluster_audited(c)
@@ -224,6 +244,7 @@ _gxp_account(a) if {
 
 deny contains finding if {
 	some a in input.resources
+	a.type == "azurerm_storage_account"
 	_gxp_account(a)
 	v := object.get(gxp.block(a.config, "blob_properties"), "versioning_enabled", false)
 	v != true
@@ -252,8 +273,10 @@ _account_policy_unknowns(a) := {sprintf("%s.immutability_policy.%s = %s", [a.add
 	util.is_unknown(v)
 }
 
+_all_containers := gxp.of_type("azurerm_storage_container")
+
 _containers(a) := [c |
-	some c in gxp.terraform_scope
+	some c in _all_containers
 	_managed(c, "azurerm_storage_container")
 	_in_account(c, a)
 ]
@@ -262,8 +285,10 @@ _in_account(c, a) if gxp.designates(c, object.get(c.config, "storage_account_nam
 
 _in_account(c, a) if gxp.designates(c, object.get(c.config, "storage_account_id", null), a, "id")
 
+_all_container_policies := gxp.of_type("azurerm_storage_container_immutability_policy")
+
 _container_policies(c) := [p |
-	some p in gxp.terraform_scope
+	some p in _all_container_policies
 	_managed(p, "azurerm_storage_container_immutability_policy")
 	gxp.designates(p, object.get(p.config, "storage_container_resource_manager_id", null), c, "resource_manager_id")
 ]
@@ -285,6 +310,7 @@ _container_unknowns(c) := {sprintf("%s.%s = %s", [p.address, key, util.unknown_t
 # An account with neither an account-level policy nor containers in the scope.
 deny contains finding if {
 	some a in input.resources
+	a.type == "azurerm_storage_account"
 	_gxp_account(a)
 	not _account_immutable(a)
 	count(_containers(a)) == 0
@@ -297,11 +323,12 @@ _account_msg(a, unknowns) := sprintf("%s: GxP storage account without a Locked t
 
 # Each container of an account without a sufficient account-level policy.
 deny contains finding if {
-	some a in gxp.terraform_scope
+	some c in input.resources
+	c.type == "azurerm_storage_container"
+	_managed(c, "azurerm_storage_container")
+	some a in gxp.of_type("azurerm_storage_account")
 	_gxp_account(a)
 	not _account_immutable(a)
-	some c in input.resources
-	_managed(c, "azurerm_storage_container")
 	_in_account(c, a)
 	not _container_immutable(c)
 	finding := util.item(c, {"msg": _container_msg(c, a, _container_unknowns(c) | _account_policy_unknowns(a)), "attribute": "immutability_policy"})

@@ -33,14 +33,23 @@ critical_values := object.get(_params, "gxp_critical_values", ["gxp-critical"])
 # The classification's allowed values (GXP-10's required_tags), or null when unconstrained.
 _allowed_classifications := object.get(object.get(_params, "required_tags", {}), gxp_tag, null)
 
-# Every Terraform resource of the scope: the inventory, plus the unit's own resources (the
-# inventory holds them too in a scan; a unit evaluated on its own — the Rego tests — has no
-# inventory). Duplicates are harmless: the rules only ask whether something exists.
 default inventory := []
 
 inventory := data.inventory.terraform
 
-terraform_scope := array.concat(util.as_array(inventory), [r | some r in input.resources; r.kind == "terraform"])
+# The Terraform resources of one type in the whole scope: the inventory, plus the unit's own
+# resources (the inventory holds them too in a scan; a unit evaluated on its own — the Rego
+# tests — has none). Duplicates are harmless: the rules ask whether something exists, and
+# identical items are one finding.
+#
+# Cost: each call is one pass over the inventory, in every unit that reaches it, and no
+# engine caches it between units. Policies keep the result in a rule (evaluated once per
+# unit, and only when a body reaches it) and reach it only after the unit's own resources
+# showed it is needed; the type test comes first because it is the cheap one.
+of_type(type) := array.concat(
+	[r | some r in util.as_array(inventory); r.type == type; r.kind == "terraform"],
+	[r | some r in input.resources; r.type == type; r.kind == "terraform"],
+)
 
 # Effective tags: the top-level `tags` of the input contract (resource tags over the
 # provider's default_tags), else config.tags; null means none.
