@@ -85,16 +85,30 @@ _match(t, b, v, _) := "yes" if {
 	gxp.designates(t, v, b, "bucket")
 }
 
-# A reference to another bucket, or to a prefix of this one only.
+# A reference to one other bucket, or to a prefix of this one only.
 _match(t, b, v, _) := "no" if {
 	util.is_unknown(v)
-	count(gxp.referenced_names(v, "aws_s3_bucket")) > 0
+	count(gxp.referenced_names(v, "aws_s3_bucket")) == 1
 	not _whole_reference(t, b, v)
+}
+
+# References to other buckets only.
+_match(t, b, v, _) := "no" if {
+	util.is_unknown(v)
+	count(gxp.referenced_names(v, "aws_s3_bucket")) > 1
+	not b.name in gxp.referenced_names(v, "aws_s3_bucket")
+}
+
+# No bucket reference (var.buckets), or a choice between this bucket and others.
+_match(t, b, v, _) := "unknown" if {
+	util.is_unknown(v)
+	count(gxp.referenced_names(v, "aws_s3_bucket")) == 0
 }
 
 _match(t, b, v, _) := "unknown" if {
 	util.is_unknown(v)
-	count(gxp.referenced_names(v, "aws_s3_bucket")) == 0
+	count(gxp.referenced_names(v, "aws_s3_bucket")) > 1
+	b.name in gxp.referenced_names(v, "aws_s3_bucket")
 }
 
 _whole_reference(t, b, v) if {

@@ -63,8 +63,7 @@ _unjoined(b, type) := {sprintf("%s.bucket = %s", [s.address, util.unknown_text(v
 	some s in _split_resources[type]
 	object.get(s, "module", "") == object.get(b, "module", "")
 	v := object.get(util.as_object(s.config), "bucket", null)
-	util.is_unknown(v)
-	count(gxp.referenced_names(v, "aws_s3_bucket")) == 0
+	gxp.undetermined(v, "aws_s3_bucket")
 }
 
 _unknown_field(where, field, value) := sprintf("%s.%s = %s", [where, field, util.unknown_text(value)]) if util.is_unknown(value)

@@ -151,3 +151,13 @@ test_governance_mode_with_long_retention_fires if {
 	]
 	attributes(gxp06.deny) == {["aws_s3_bucket.records", "object_lock_configuration"]} with input as unit(resources)
 }
+
+# A split resource that may configure either of two buckets configures neither for sure.
+test_conditional_reference_cannot_be_verified if {
+	v := tf("aws_s3_bucket_versioning", "either", {
+		"bucket": {"$unknown": "var.primary ? aws_s3_bucket.records.id : aws_s3_bucket.other.id"},
+		"versioning_configuration": [{"status": "Enabled"}],
+	}, {})
+	resources := [bucket("records", critical), v, pab("records", true), lock("records", "acme-records", "COMPLIANCE", 400)]
+	[f.msg | some f in gxp06.deny] == ["aws_s3_bucket.records: versioning of this GxP bucket could not be verified (unresolved: aws_s3_bucket_versioning.either.bucket = var.primary ? aws_s3_bucket.records.id : aws_s3_bucket.other.id)"] with input as unit(resources)
+}

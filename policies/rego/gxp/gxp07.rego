@@ -175,8 +175,7 @@ _unjoined(vault) := {sprintf("%s.backup_vault_name = %s", [l.address, util.unkno
 	some l in _all_locks
 	object.get(l, "module", "") == object.get(vault, "module", "")
 	v := object.get(l.config, "backup_vault_name", null)
-	util.is_unknown(v)
-	count(gxp.referenced_names(v, "aws_backup_vault")) == 0
+	gxp.undetermined(v, "aws_backup_vault")
 }
 
 _lock_unknowns(vault) := {t |

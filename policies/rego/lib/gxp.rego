@@ -129,12 +129,20 @@ referenced_names(value, type) := {m[1] |
 }
 
 # Whether `value`, an attribute of resource `source`, designates `target`: by reference
-# (`aws_s3_bucket.x.id` — only within one module, where addresses are unique) or by the
-# literal value of the target's `name_attribute` (a bucket name written out, or resolved
-# from a variable — anywhere in the scope).
+# (`aws_s3_bucket.x.id` — only within one module, where addresses are unique; an expression
+# that names two such resources, `var.a ? aws_s3_bucket.x.id : aws_s3_bucket.y.id`,
+# designates neither) or by the literal value of the target's `name_attribute` (a bucket
+# name written out, or resolved from a variable — anywhere in the scope).
 designates(source, value, target, name_attribute) if {
-	target.name in referenced_names(value, target.type)
+	referenced_names(value, target.type) == {target.name}
 	object.get(source, "module", "") == object.get(target, "module", "")
+}
+
+# An unresolved value that does not designate one resource of `type` by reference: it may
+# be any of them.
+undetermined(value, type) if {
+	util.is_unknown(value)
+	count(referenced_names(value, type)) != 1
 }
 
 designates(_, value, target, name_attribute) if {
