@@ -24,6 +24,11 @@ DEFAULT_PARAMS: dict[str, Any] = {
     # The tag whose value scopes GxP strictness (GXP-06, ENC-01, severity of GXP-10).
     "gxp_tag": "gxp-classification",
     "gxp_critical_values": ["gxp-critical"],
+    # GXP-04, GXP-06, GXP-09: the values of gxp_tag that put a resource in GxP scope ("a GxP
+    # bucket"). gxp_critical_values picks the GxP *record* stores among them (GXP-06 Object
+    # Lock). A resource classified with another valid value (non-gxp) is also outside the
+    # baseline of GXP-05 / GXP-07 (see policies/rego/lib/gxp.rego).
+    "gxp_values": ["gxp-critical", "gxp-supporting"],
     # GPU-02: caps on GPUs per container and per workload.
     "gpu_max_per_container": 8,
     "gpu_max_per_workload": 8,
@@ -53,6 +58,7 @@ _VALIDATORS: dict[str, tuple[str, Callable[[Any], bool]]] = {
                           for k, x in v.items())),
     "gxp_tag": ("a non-empty string", lambda v: isinstance(v, str) and bool(v)),
     "gxp_critical_values": ("a list of strings", _string_list),
+    "gxp_values": ("a list of strings", _string_list),
     "gpu_max_per_container": ("a whole number >= 0", _count),
     "gpu_max_per_workload": ("a whole number >= 0", _count),
     "gpu_namespace_allocations": ("a mapping of namespace -> whole number >= 0",

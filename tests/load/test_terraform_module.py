@@ -88,7 +88,8 @@ def test_unresolvable_values_carry_their_expression_text(storage: dict[str, Reso
         "$unknown": "aws_s3_bucket.records.id"}
     log_group = storage["aws_cloudwatch_log_group.audit"].config
     assert log_group["kms_key_id"] == {"$unknown": "var.kms_key_arn"}  # no default, no tfvars
-    assert log_group["tags"] == {"$unknown": 'merge(local.common_tags, {Name = "audit"})'}
+    assert log_group["tags"] == {  # merge() of known maps resolves
+        "data-classification": "confidential", "validation-status": "validated", "Name": "audit"}
     lims = storage["aws_db_instance.lims"].config
     assert lims["backup_retention_period"] == {
         "$unknown": 'var.environment == "prod" ? 35 : 7'}
@@ -134,7 +135,9 @@ def test_effective_tags_merge_provider_default_tags(storage: dict[str, Resource]
         "cost-center": "cc-4711", "system-owner": "qa-platform",
         "gxp-classification": "gxp-supporting"}
     assert storage["aws_cloudwatch_log_group.audit"].extra["tags"] == {
-        "$unknown": 'merge(local.common_tags, {Name = "audit"})'}
+        "cost-center": "cc-4711", "system-owner": "qa-platform",
+        "gxp-classification": "gxp-supporting", "data-classification": "confidential",
+        "validation-status": "validated", "Name": "audit"}
     assert storage["provider.aws"].extra["tags"] == {}
     assert storage["data.aws_caller_identity.current"].extra["tags"] == {}
 
@@ -532,3 +535,74 @@ def test_module_of_only_tf_json_files_reports_each(tmp_path: Path) -> None:
         ("not-supported", "main.tf.json", 0, f"main.tf.json: {_NOT_SUPPORTED}"),
         ("not-supported", "variables.tf.json", 0, f"variables.tf.json: {_NOT_SUPPORTED}"),
     ]
+
+
+def _tags_of(tmp_path: Path, tf: str) -> dict[str, Any]:
+    (tmp_path / "main.tf").write_text(tf)
+    result = load_module(tmp_path, "", ["main.tf"])
+    assert result.errors == ()
+    return {r.address: r.extra["tags"] for r in result.resources if r.type == "aws_s3_bucket"}
+
+
+MERGE_MODULE = """
+variable "tags" {
+  default = { team = "qa", "gxp-classification" = "non-gxp" }
+}
+variable "unset" {}
+variable "key" {
+  default = "k"
+}
+locals {
+  common = { "cost-center" = "cc-1" }
+}
+resource "aws_s3_bucket" "later_wins" {
+  tags = merge(var.tags, { "gxp-classification" = "gxp-critical" }, local.common)
+}
+resource "aws_s3_bucket" "nested_and_null" {
+  tags = merge(var.tags, merge(local.common, { owner = var.key }), null)
+}
+resource "aws_s3_bucket" "unknown_argument" {
+  tags = merge(var.tags, var.unset)
+}
+resource "aws_s3_bucket" "unknown_value" {
+  tags = merge(var.tags, { owner = var.unset })
+}
+resource "aws_s3_bucket" "computed_key" {
+  tags = merge(var.tags, { (var.key) = "x" })
+}
+resource "aws_s3_bucket" "not_a_map" {
+  tags = merge(var.tags, ["a"])
+}
+"""
+
+
+def test_merge_of_known_maps_resolves(tmp_path: Path) -> None:
+    """tags = merge(var.tags, {...}) is how most modules tag: known maps merge, later keys
+    win, null arguments are skipped (Terraform's merge), nested merges resolve."""
+    tags = _tags_of(tmp_path, MERGE_MODULE)
+    assert tags["aws_s3_bucket.later_wins"] == {
+        "team": "qa", "gxp-classification": "gxp-critical", "cost-center": "cc-1"}
+    assert tags["aws_s3_bucket.nested_and_null"] == {
+        "team": "qa", "gxp-classification": "non-gxp", "cost-center": "cc-1", "owner": "k"}
+    # A value inside may stay unknown: the keys are still known.
+    assert tags["aws_s3_bucket.unknown_value"] == {
+        "team": "qa", "gxp-classification": "non-gxp", "owner": {"$unknown": "var.unset"}}
+
+
+def test_merge_of_anything_else_stays_unknown(tmp_path: Path) -> None:
+    tags = _tags_of(tmp_path, MERGE_MODULE)
+    assert tags["aws_s3_bucket.unknown_argument"] == {"$unknown": "merge(var.tags, var.unset)"}
+    # hcl2 drops the parentheses of a computed key: it must not become a literal "var.key"
+    assert tags["aws_s3_bucket.computed_key"] == {
+        "$unknown": 'merge(var.tags, {"var.key" = "x"})'}
+    assert tags["aws_s3_bucket.not_a_map"] == {"$unknown": 'merge(var.tags, ["a"])'}
+
+
+def test_merged_secret_keys_are_redacted(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'locals {\n  base = { Name = "vm" }\n}\n'
+        'resource "aws_instance" "vm" {\n'
+        '  tags = merge(local.base, { api_token = "MergedCanary42" })\n}\n')
+    (vm,) = load_module(tmp_path, "", ["main.tf"]).resources
+    assert vm.config["tags"]["Name"] == "vm"
+    assert "MergedCanary42" not in json.dumps(vm.to_input())

@@ -137,3 +137,37 @@ def test_type_rules_redact_values_the_provider_does_not_mark_sensitive(tmp_path:
             '{"name":"MODE","value":"m"}]}]')},
     }
     assert "plan-canary" not in json.dumps([r.to_input() for r in result.resources])
+
+
+def test_unknown_references_keep_their_targets(tmp_path: Path) -> None:
+    """A split resource of a bucket being created: its bucket is known only after apply, and
+    the configuration's references say which bucket (policies join on that text)."""
+    versioning = {"address": "aws_s3_bucket_versioning.records", "mode": "managed",
+                  "type": "aws_s3_bucket_versioning", "name": "records",
+                  "provider_name": "registry.terraform.io/hashicorp/aws",
+                  "values": {"versioning_configuration": [{"status": "Enabled"}]}}
+    plan = {
+        "planned_values": {"root_module": {"resources": [versioning], "child_modules": [
+            {"address": "module.logs", "resources": [
+                {**versioning, "address": "module.logs.aws_s3_bucket_versioning.this",
+                 "name": "this", "values": {"mfa": None}}]}]}},
+        "resource_changes": [
+            {"address": "aws_s3_bucket_versioning.records", "change": {
+                "after_unknown": {"bucket": True, "id": True}}},
+            {"address": "module.logs.aws_s3_bucket_versioning.this", "change": {
+                "after_unknown": {"bucket": True}}}],
+        "configuration": {"root_module": {
+            "resources": [{"address": "aws_s3_bucket_versioning.records", "expressions": {
+                "bucket": {"references": ["aws_s3_bucket.records.id", "aws_s3_bucket.records"]},
+                "versioning_configuration": [{"status": {"constant_value": "Enabled"}}]}}],
+            "module_calls": {"logs": {"module": {"resources": [
+                {"address": "aws_s3_bucket_versioning.this", "expressions": {
+                    "bucket": {"references": ["aws_s3_bucket.this[0].id"]}}}]}}}}},
+    }
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    result = load_plan(tmp_path, "plan.json")
+    root, child = result.resources
+    assert root.config["bucket"] == {
+        "$unknown": "(known after apply: aws_s3_bucket.records.id, aws_s3_bucket.records)"}
+    assert root.config["id"] == {"$unknown": "(known after apply)"}  # no references
+    assert child.config["bucket"] == {"$unknown": "(known after apply: aws_s3_bucket.this[0].id)"}

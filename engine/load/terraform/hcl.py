@@ -10,7 +10,8 @@ output keeps two facts plain ``hcl2.loads`` throws away:
 * heredoc contents come back as :class:`HeredocText` (backslashes in a heredoc are literal,
   in a quoted string they are escapes), and the argument of every ``jsonencode(...)`` call
   is kept structured in :attr:`ParsedFile.jsonencode_args`, keyed by the call's text, so it
-  is never re-parsed from text (and never evaluated).
+  is never re-parsed from text (and never evaluated); so are the arguments of ``merge(...)``
+  calls, which the resolver merges when every argument is a known map.
 
 The subclass also renders operands of calls, operators, conditionals, ``for`` expressions and
 provider functions as HCL (``merge(local.tags, {Name = "x"})``, ``var.x != null``) where hcl2
@@ -57,10 +58,18 @@ class HeredocText(str):
     __slots__ = ()
 
 
+class MergeArguments(tuple[Any, ...]):
+    """The raw arguments of a ``merge(...)`` call (see :attr:`ParsedFile.jsonencode_args`)."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class ParsedFile:
     path: str  # relative to the scan root, POSIX
     body: dict[str, Any]
+    # Structured arguments of the calls the resolver evaluates, keyed by the call's text:
+    # ``jsonencode(x)`` -> the raw x; ``merge(a, b)`` -> MergeArguments((a, b)).
     jsonencode_args: dict[str, Any] = field(default_factory=dict)
 
 
@@ -80,6 +89,11 @@ class _Transformer(DictTransformer):  # type: ignore[misc]  # hcl2 is follow_imp
             # Same normalisation hcl2 applies to attribute values, so the argument looks
             # exactly like any other raw value to the resolver.
             self.jsonencode_args[text] = self.to_string_dollar(arguments[0])
+        elif str(parts[0]) == "merge":
+            # merge(var.tags, {...}) is how most modules build tags: kept structured (a
+            # tuple of raw arguments) so the resolver can merge maps it knows.
+            self.jsonencode_args[text] = MergeArguments(
+                self.to_string_dollar(a) for a in arguments)
         return text
 
     # hcl2 renders operands with str(): null as None, objects as Python dicts. These

@@ -13,6 +13,12 @@ Two overlays make the values honest:
 * ``sensitive_values`` — every value marked sensitive becomes ``{"$redacted": true}``
   (null and booleans stay: they are not secrets and policies need them).
 
+A top-level attribute known only after apply whose configuration expression refers to
+other objects (``configuration``'s ``expressions.<attr>.references``) keeps them in its
+text: ``bucket = aws_s3_bucket.x.id`` on a bucket being created is
+``{"$unknown": "(known after apply: aws_s3_bucket.x.id, aws_s3_bucket.x)"}``, so policies can
+join a provider-v4 split resource to its bucket in a plan as they do in HCL.
+
 Effective tags are ``tags_all`` (the provider already merged its ``default_tags``).
 The line of a resource is where its address first appears in the file (1 for the usual
 single-line output).
@@ -98,8 +104,33 @@ def _address_lines(text: str) -> dict[str, int]:
     return lines
 
 
+def _references(document: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """base address -> {top-level attribute: references} from the plan's configuration."""
+    out: dict[str, dict[str, list[str]]] = {}
+    configuration = document.get("configuration")
+    root = configuration.get("root_module") if isinstance(configuration, Mapping) else None
+    stack: list[tuple[str, Mapping[str, Any]]] = [("", root)] if isinstance(root, Mapping) else []
+    while stack:
+        prefix, module = stack.pop()
+        for item in _list(module.get("resources")):
+            expressions = item.get("expressions") if isinstance(item, Mapping) else None
+            if not isinstance(expressions, Mapping):
+                continue
+            found = {str(attribute): [r for r in _list(e.get("references")) if isinstance(r, str)]
+                     for attribute, e in expressions.items() if isinstance(e, Mapping)}
+            found = {attribute: refs for attribute, refs in found.items() if refs}
+            if found:
+                out[prefix + str(item.get("address", ""))] = found
+        calls = module.get("module_calls")
+        for name, call in calls.items() if isinstance(calls, Mapping) else ():
+            if isinstance(call, Mapping) and isinstance(call.get("module"), Mapping):
+                stack.append((f"{prefix}module.{name}.", call["module"]))
+    return out
+
+
 def _resources(document: Mapping[str, Any], root_module: Mapping[str, Any], plan_file: str,
                lines: Mapping[str, int]) -> list[Resource]:
+    references = _references(document)
     after_unknown: dict[str, Any] = {}
     changes = document.get("resource_changes")
     for change in changes if isinstance(changes, list) else []:
@@ -112,7 +143,8 @@ def _resources(document: Mapping[str, Any], root_module: Mapping[str, Any], plan
         module_address = base_address(str(module.get("address", "")))
         for item in _list(module.get("resources")):
             if isinstance(item, Mapping):
-                out.append(_resource(item, module_address, plan_file, lines, after_unknown))
+                out.append(_resource(item, module_address, plan_file, lines, after_unknown,
+                                     references))
         children = [c for c in _list(module.get("child_modules")) if isinstance(c, Mapping)]
         stack.extend(reversed(children))  # depth-first, in file order
     return out
@@ -123,7 +155,8 @@ def _list(value: Any) -> list[Any]:
 
 
 def _resource(item: Mapping[str, Any], module_address: str, plan_file: str,
-              lines: Mapping[str, int], after_unknown: Mapping[str, Any]) -> Resource:
+              lines: Mapping[str, int], after_unknown: Mapping[str, Any],
+              references: Mapping[str, Mapping[str, list[str]]]) -> Resource:
     full_address = str(item.get("address", ""))
     address = base_address(full_address)
     type_ = str(item.get("type", ""))
@@ -132,6 +165,9 @@ def _resource(item: Mapping[str, Any], module_address: str, plan_file: str,
     values = dict(values) if isinstance(values, Mapping) else {}
     values = _overlay(values, after_unknown.get(full_address),
                       lambda _: unknown(KNOWN_AFTER_APPLY), add_missing=True)
+    for attribute, refs in references.get(address, {}).items():
+        if values.get(attribute) == unknown(KNOWN_AFTER_APPLY):
+            values[attribute] = unknown(f"{KNOWN_AFTER_APPLY[:-1]}: {', '.join(refs)})")
     values = _overlay(values, item.get("sensitive_values"), _redact_leaf, add_missing=False)
     tags = values.get("tags_all", values.get("tags"))
     if tags is None:

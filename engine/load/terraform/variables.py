@@ -13,6 +13,11 @@ What resolves (docs/input-contract.md):
 * string templates whose every interpolation resolves to a string, number or bool;
 * ``jsonencode(x)`` when ``x`` resolves completely (Terraform's byte format), with values
   under credential keys inside it encoded as ``{"$redacted":true}``;
+* ``merge(a, b, ...)`` when every argument resolves to a map or object (null arguments are
+  skipped, as Terraform does; later keys win) and no key is itself an expression — the usual
+  ``tags = merge(var.tags, {...})``. Values inside may still be ``$unknown``. hcl2 drops
+  the parentheses of a computed key, so a key that reads like a reference (``var.k``,
+  ``local.k``, ``each.key`` …) keeps the whole merge ``$unknown``;
 * numeric literals hcl2 leaves as expressions (``-1``).
 
 Everything else — resource attributes, other functions, conditionals, operators, for
@@ -31,7 +36,7 @@ from typing import Any
 from engine.load.redact import is_secret_key, redact_value
 from engine.load.terraform import template
 from engine.load.terraform.body import Dynamic
-from engine.load.terraform.hcl import HeredocText
+from engine.load.terraform.hcl import HeredocText, MergeArguments
 from engine.load.terraform.template import Part
 from engine.load.terraform.values import (
     contains,
@@ -52,6 +57,10 @@ _STEPS = re.compile(rf'\.({_NAME})|\.(\d+)|\[\s*(-?\d+|"[^"\\]*")\s*\]')
 _NUMBER = re.compile(r"^-\s*\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$|^\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 
 _KEYWORDS: dict[str, Any] = {"true": True, "false": False, "null": None}
+# An object key that is an expression: hcl2 drops the parentheses of ``(var.k) = v``, so
+# the key arrives as "var.k"; "${...}" keys are templates.
+_COMPUTED_KEY = re.compile(
+    r"^(?:(?:var|local|each|count|module|data|path|terraform)\.[A-Za-z_]|.*\$\{)")
 
 OMIT = object()  # a block key whose dynamic blocks expand to nothing
 
@@ -117,6 +126,9 @@ class Resolver:
             if fully_known(value):
                 return terraform_jsonencode(redact_value(value))
             return unknown(raw[2:-1])
+        merged = self._merge(raw)
+        if merged is not MISSING:
+            return merged
         segments = template.split(raw)
         if segments is None:
             return unknown(template.expression_text(raw))
@@ -150,6 +162,25 @@ class Resolver:
         if isinstance(raw, str) and raw.startswith("${jsonencode(") and raw.endswith(")}"):
             return self._jsonencode_args.get(raw[2:-1], MISSING)
         return MISSING
+
+    def _merge(self, raw: str) -> Any:
+        """The value of ``raw`` when it is exactly ``merge(...)`` of known maps, ``$unknown``
+        when it is a merge of anything else, MISSING when it is not a merge call."""
+        if not (raw.startswith("${merge(") and raw.endswith(")}")):
+            return MISSING
+        arguments = self._jsonencode_args.get(raw[2:-1], MISSING)
+        if not isinstance(arguments, MergeArguments):
+            return MISSING
+        merged: dict[str, Any] = {}
+        for argument in arguments:
+            value = self.resolve(argument)
+            if value is None:
+                continue
+            if is_marker(value) or not isinstance(value, dict) or any(
+                    _COMPUTED_KEY.match(key) for key in value):
+                return unknown(raw[2:-1])  # not a map, or a computed key: (var.k) = v
+            merged.update(value)
+        return merged
 
     def _resolve_dynamic(self, raw: Dynamic) -> Any:
         for_each = [self.resolve(value) for value in raw.for_each]
