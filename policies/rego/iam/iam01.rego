@@ -87,21 +87,50 @@ deny contains finding if {
 	some r in input.resources
 	r.kind == "terraform"
 	some [attr, arn] in _attached(r)
-	_administrator_access(arn)
+	some candidate in _candidates(r, arn)
+	_administrator_access(candidate)
 	finding := util.item(r, {
 		"msg": sprintf("%s attaches the AWS managed AdministratorAccess policy", [r.address]),
 		"attribute": attr,
 	})
 }
 
+# What an attached ARN can be: itself when known; for `each.value` / `each.key`, the
+# elements of a for_each the loader resolved or wrote as toset([...]) of literal strings.
+_candidates(r, arn) := [arn] if not util.is_unknown(arn)
+
+_candidates(r, arn) := values if {
+	util.is_unknown(arn)
+	util.unknown_text(arn) in {"each.value", "each.key"}
+	values := _for_each_values(util.as_object(r.config).for_each, util.unknown_text(arn))
+}
+
+_for_each_values(for_each, _) := for_each if is_array(for_each)
+
+_for_each_values(for_each, "each.value") := [v | some v in for_each] if {
+	is_object(for_each)
+	not util.is_unknown(for_each)
+}
+
+_for_each_values(for_each, "each.key") := [k | some k, _ in for_each] if {
+	is_object(for_each)
+	not util.is_unknown(for_each)
+}
+
+_for_each_values(for_each, _) := [trim(s, "\"") | some s in regex.find_n(`"[^"]*"`, util.unknown_text(for_each), -1)] if {
+	util.is_unknown(for_each)
+	regex.match(`^toset\(\s*\[\s*("[^"\\$]*"\s*,?\s*)*\]\s*\)$`, util.unknown_text(for_each))
+}
+
 # An ARN the loader could not resolve may be AdministratorAccess — unless it names one of
 # this configuration's own policies (aws_iam_policy.x.arn), which the document rules judge,
-# or its text already shows another AWS managed policy.
+# its text already shows another AWS managed policy, or it is drawn from a literal for_each.
 deny contains finding if {
 	some r in input.resources
 	r.kind == "terraform"
 	some [attr, arn] in _attached(r)
 	util.is_unknown(arn)
+	not _candidates(r, arn)
 	not _known_not_admin(util.unknown_text(arn))
 	finding := util.item(r, {
 		"msg": sprintf("%s: the attached policy could not be verified not to be AdministratorAccess (unresolved: %s)", [r.address, util.unknown_text(arn)]),

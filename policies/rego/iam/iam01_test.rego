@@ -80,3 +80,20 @@ test_reported_once_on_the_data_source if {
 	user := object.union(policy(statements), {"config": {"policy": {"$unknown": "data.aws_iam_policy_document.admin.json"}}})
 	{f.resource | some f in iam01.deny} == {"data.aws_iam_policy_document.admin"} with input as unit([document, user])
 }
+
+for_each_attachment(for_each) := object.union(attachment({"$unknown": "each.value"}), {"config": {"for_each": for_each, "policy_arn": {"$unknown": "each.value"}}})
+
+test_literal_for_each_is_judged if {
+	safe := {"$unknown": "toset([\"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy\", \"arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy\"])"}
+	admin := {"$unknown": "toset([\"arn:aws:iam::aws:policy/ReadOnlyAccess\", \"arn:aws:iam::aws:policy/AdministratorAccess\"])"}
+	count(iam01.deny) == 0 with input as unit([for_each_attachment(safe)])
+	[f.msg | some f in iam01.deny] == ["aws_iam_role_policy_attachment.admin attaches the AWS managed AdministratorAccess policy"] with input as unit([for_each_attachment(admin)])
+}
+
+test_resolved_for_each_map_is_judged if {
+	count(iam01.deny) == 1 with input as unit([for_each_attachment({"admin": "arn:aws:iam::aws:policy/AdministratorAccess"})])
+}
+
+test_unresolved_for_each_cannot_be_verified if {
+	count(iam01.deny) == 1 with input as unit([for_each_attachment({"$unknown": "var.policies"})])
+}

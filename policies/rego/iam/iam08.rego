@@ -114,9 +114,10 @@ deny contains finding if {
 	})
 }
 
-# Unresolved principals: the whole Principal or one identifier. ARNs of the configuration's
-# own resources (aws_iam_role.x.arn, an OIDC provider's arn, "arn:aws:iam::${...}:root"
-# built from data.aws_caller_identity) cannot be "*", so they are not reported.
+# Unresolved principals: the whole Principal or one identifier. Service principals and
+# ARNs of the configuration's own resources (aws_iam_role.x.arn, an OIDC provider's arn,
+# "arn:aws:iam::${...}:root" built from data.aws_caller_identity) cannot be "*", so they
+# are not reported.
 _unresolved_principals contains [doc, i, statement, text] if {
 	some [doc, i, statement] in _trust_statements
 	util.is_unknown(statement.Principal)
@@ -125,7 +126,8 @@ _unresolved_principals contains [doc, i, statement, text] if {
 
 _unresolved_principals contains [doc, i, statement, text] if {
 	some [doc, i, statement] in _trust_statements
-	some [_, id] in _identifiers(statement)
+	some [type, id] in _identifiers(statement)
+	type != "Service" # a service principal names an AWS service, never anyone
 	util.is_unknown(id)
 	text := util.unknown_text(id)
 	not regex.match(`(?i)arn|account_id|caller_identity`, text)

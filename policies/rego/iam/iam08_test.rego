@@ -72,3 +72,7 @@ test_bucket_policy_is_not_a_trust_policy if {
 	}
 	count(iam08.deny) == 0 with input as unit([policy])
 }
+
+test_unresolved_service_principal_passes if {
+	count(iam08.deny) == 0 with input as unit([role([assume({"Service": [{"$unknown": "local.ec2_sp_name"}]})])])
+}
