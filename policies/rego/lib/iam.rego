@@ -51,6 +51,7 @@ _written_in_data_source(r, attribute, resources) if {
 	d.type == "aws_iam_policy_document"
 	object.get(d, "mode", "") == "data"
 	d.name == name
+	object.get(d, "module", "") == object.get(r, "module", "")
 }
 
 _users(r, resources) := [] if {
@@ -60,6 +61,7 @@ _users(r, resources) := [] if {
 _users(r, resources) := [user |
 	some other in resources
 	object.get(other, "mode", "") == "managed"
+	object.get(other, "module", "") == object.get(r, "module", "")
 	some attribute in _reference_attributes
 	_referenced_document(object.get(util.as_object(other.config), attribute, null)) == r.name
 	user := {"address": other.address, "type": other.type, "attribute": attribute}
