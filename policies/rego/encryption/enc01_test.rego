@@ -73,3 +73,8 @@ test_unresolved_key_cannot_be_verified if {
 test_unresolved_tags_without_cmk_fire if {
 	{f.attribute | some f in enc01.deny} == {"tags"} with input as unit([bucket({"$unknown": "var.tags"}, {})])
 }
+
+# A key id next to SSE-S3 does not make it SSE-KMS.
+test_aes256_with_a_key_id_fires if {
+	count(enc01.deny) == 1 with input as unit([bucket(gxp_tags, {}), sse(ref, "AES256", {"$unknown": "aws_kms_key.records.arn"})])
+}
