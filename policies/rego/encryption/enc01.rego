@@ -72,28 +72,41 @@ _defaults(body) := [d |
 # Encryption bodies that apply to bucket r: inline blocks and joined v4 resources.
 _bodies(r) := array.concat(
 	util.as_array(object.get(util.as_object(r.config), "server_side_encryption_configuration", [])),
-	[s.config |
-		some s in input.resources
-		s.type == "aws_s3_bucket_server_side_encryption_configuration"
-		_joined(s, r)
-	],
+	[body | some key in _bucket_keys(r); some body in object.get(_joined, key, [])],
 )
 
-# By reference: bucket = aws_s3_bucket.NAME.id (or .bucket, [index], "${...}").
-_joined(s, r) if {
+# The v4 configurations by the bucket they name, indexed once per evaluation (a lookup per
+# bucket instead of a scan of the unit per bucket, which made large units quadratic):
+# by reference, bucket = aws_s3_bucket.NAME.id (or .bucket, [index], "${...}"), within the
+# module; by literal bucket name (plan JSON, or names written out).
+_joined := {key: [body | some [k, body] in _configurations; k == key] | some [key, _] in _configurations}
+
+_configurations := [[key, s.config] |
+	some s in input.resources
+	s.type == "aws_s3_bucket_server_side_encryption_configuration"
+	key := _target(s)
+]
+
+_target(s) := json.marshal(["ref", object.get(s, "module", ""), name]) if {
 	value := util.as_object(s.config).bucket
 	util.is_unknown(value)
 	text := trim_suffix(trim_prefix(trim_space(util.unknown_text(value)), "\"${"), "}\"")
 	regex.match(`^aws_s3_bucket\.[A-Za-z0-9_-]+(\[[^\]]*\])?\.(id|bucket)$`, text)
-	split(split(text, ".")[1], "[")[0] == r.name
-	object.get(s, "module", "") == object.get(r, "module", "")
+	name := split(split(text, ".")[1], "[")[0]
 }
 
-# By name (plan JSON, or literal names in both).
-_joined(s, r) if {
+_target(s) := json.marshal(["name", name]) if {
 	name := util.as_object(s.config).bucket
 	is_string(name)
-	name == util.as_object(r.config).bucket
+}
+
+_bucket_keys(r) := [json.marshal(["ref", object.get(r, "module", ""), r.name])] if {
+	not is_string(util.as_object(r.config).bucket)
+}
+
+_bucket_keys(r) := [json.marshal(["ref", object.get(r, "module", ""), r.name]), json.marshal(["name", name])] if {
+	name := util.as_object(r.config).bucket
+	is_string(name)
 }
 
 # "cmk", "unknown" or "other" for one apply_server_side_encryption_by_default.

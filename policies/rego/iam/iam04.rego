@@ -54,19 +54,37 @@ _self_scoped(statement) if {
 	}
 }
 
-# Action patterns of the granting statements; "*" alone is IAM-01's finding.
-_patterns(doc) := {pattern |
+# Action patterns of the granting statements, lower-cased; "*" alone is IAM-01's finding.
+_patterns(doc) := {lower(trim_space(pattern)) |
 	some statement in _granting(doc)
 	some pattern in iam.strings(statement, "Action")
 	not iam.full_wildcard(pattern)
 }
 
-_escalations(doc) := {method.id |
+# Every action some method needs, lower-cased.
+_method_actions := {lower(action) | some method in methods; some action in method.actions}
+
+# The method actions a document grants: literal patterns by set intersection (most
+# patterns, and cheap), wildcard patterns (iam:Pass*) through lib.iam.grants.
+_granted(doc) := (patterns & _method_actions) | {action |
+	some pattern in patterns
+	contains(pattern, "*")
+	some action in _method_actions
+	iam.grants(pattern, action)
+} | {action |
+	some pattern in patterns
+	contains(pattern, "?")
+	some action in _method_actions
+	iam.grants(pattern, action)
+} if {
 	patterns := _patterns(doc)
+}
+
+_escalations(doc) := {method.id |
+	granted := _granted(doc)
 	some method in methods
 	every action in method.actions {
-		some pattern in patterns
-		iam.grants(pattern, action)
+		lower(action) in granted
 	}
 }
 

@@ -18,55 +18,55 @@ key_policy_types := {"aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key
 # problem twice, so the document is reported on the data source — where the statement is
 # written and must be fixed — and `users` names the resources that use it
 # ([{"address", "type", "attribute"}]), so a rule can tell a trust or key policy apart.
+#
+# One function body, so the two indexes are built once per call: helpers that took
+# `resources` as an argument were called per document, and a large unit made that
+# quadratic in time and in argument hashing.
 documents(resources) := {doc |
 	some r in resources
 	some i, policy in util.as_array(object.get(r, "iam_policies", []))
 	attribute := object.get(policy, "attribute", sprintf("iam_policies[%d]", [i]))
-	not _written_in_data_source(r, attribute, resources)
+	not _written_in_data_source(r, attribute, sources)
 	doc := {
 		"address": r.address,
 		"file": object.get(r, "file", ""),
 		"type": object.get(r, "type", ""),
 		"attribute": attribute,
 		"statements": object.get(policy, "statements", []),
-		"users": _users(r, resources),
+		"users": object.get(users, _source_key(r), []),
 	}
+} if {
+	# the data sources (_source_key)
+	sources := {_source_key(d) | some d in resources; _is_document_source(d)}
+
+	# _source_key -> [{"address", "type", "attribute"}] of the resources that use them
+	uses := [[key, user] |
+		some other in resources
+		object.get(other, "mode", "") == "managed"
+		some attribute in ["policy", "assume_role_policy"]
+		key := _reference(other, attribute)
+		user := {"address": other.address, "type": other.type, "attribute": attribute}
+	]
+	users := {key: [user | some [k, user] in uses; k == key] | some [key, _] in uses}
 }
 
-# The single-valued attributes whose value may be a reference to a policy document.
-_reference_attributes := ["policy", "assume_role_policy"]
+# A string, not an array: object.get treats an array key as a path.
+# Not `not _reference(r, attribute) in sources`: OPA evaluates the call outside the
+# negation, so an undefined reference made the whole body fail there (regorus did not).
+_written_in_data_source(r, attribute, sources) if _reference(r, attribute) in sources
 
-# "data.aws_iam_policy_document.NAME.json" (also indexed, or wrapped in "${...}") -> NAME.
-_referenced_document(value) := name if {
+_source_key(r) := json.marshal([object.get(r, "module", ""), r.name])
+
+# The _source_key of NAME when `attribute` of r is "data.aws_iam_policy_document.NAME.json"
+# (also indexed, or wrapped in "${...}"). Only the single-valued attributes policy and
+# assume_role_policy can hold such a reference.
+_reference(r, attribute) := json.marshal([object.get(r, "module", ""), name]) if {
+	attribute in {"policy", "assume_role_policy"}
+	value := object.get(util.as_object(r.config), attribute, null)
 	util.is_unknown(value)
 	text := trim_suffix(trim_prefix(trim_space(util.unknown_text(value)), "\"${"), "}\"")
 	regex.match(`^data\.aws_iam_policy_document\.[A-Za-z_][A-Za-z0-9_-]*(\[[^\]]*\])?\.json$`, text)
 	name := split(split(text, ".")[2], "[")[0]
-}
-
-_written_in_data_source(r, attribute, resources) if {
-	attribute in _reference_attributes
-	name := _referenced_document(object.get(util.as_object(r.config), attribute, null))
-	some d in resources
-	d.type == "aws_iam_policy_document"
-	object.get(d, "mode", "") == "data"
-	d.name == name
-	object.get(d, "module", "") == object.get(r, "module", "")
-}
-
-_users(r, resources) := [] if {
-	not _is_document_source(r)
-}
-
-_users(r, resources) := [user |
-	some other in resources
-	object.get(other, "mode", "") == "managed"
-	object.get(other, "module", "") == object.get(r, "module", "")
-	some attribute in _reference_attributes
-	_referenced_document(object.get(util.as_object(other.config), attribute, null)) == r.name
-	user := {"address": other.address, "type": other.type, "attribute": attribute}
-] if {
-	_is_document_source(r)
 }
 
 _is_document_source(r) if {
@@ -112,14 +112,20 @@ strings(statement, field) := [s | some s in util.as_array(object.get(statement, 
 # compared literally.
 grants(pattern, action) if {
 	p := lower(trim_space(pattern))
-	regex.match(`^[a-z0-9:*?_-]+$`, p)
+	_wildcard_pattern(p)
 	regex.match(concat("", ["^", replace(replace(p, "*", ".*"), "?", "."), "$"]), lower(action))
 }
 
+# Without wildcards (most patterns) a comparison does: no regular expression to build.
 grants(pattern, action) if {
 	p := lower(trim_space(pattern))
-	not regex.match(`^[a-z0-9:*?_-]+$`, p)
+	not _wildcard_pattern(p)
 	p == lower(action)
+}
+
+_wildcard_pattern(p) if {
+	regex.match(`[*?]`, p)
+	regex.match(`^[a-z0-9:*?_-]+$`, p)
 }
 
 # Does an Allow statement grant `action` through its Action list?
