@@ -3,7 +3,8 @@
 # description: >-
 #   A trust policy (a role's assume_role_policy, a policy document used as one, or any
 #   statement with a Principal that allows sts:AssumeRole*) must not allow Principal "*"
-#   (or {"AWS": "*"}) without a Condition: anyone in any account could assume the role.
+#   (or {"AWS": "*"}) without a Condition: anyone in any account could assume the role; nor
+#   allow a federated (OIDC, SAML) principal without any Condition (on the token subject).
 #   A statement that lets another AWS account assume the role (a 12-digit account id or
 #   an IAM ARN of an account not listed in the aws_account_ids parameter) must require
 #   sts:ExternalId, against the confused-deputy problem. Principals the loader could not
@@ -76,6 +77,22 @@ deny contains finding if {
 	finding := util.item(doc, {
 		"msg": sprintf("%s: %s statement %s lets any principal (%s \"*\") assume the role, without a condition", [doc.address, doc.attribute, iam.label(statement, i), type]),
 		"attribute": sprintf("%s.Statement[%d].Principal", [doc.attribute, i]),
+	})
+}
+
+# A web-identity (OIDC) or SAML federation without any Condition trusts every identity the
+# provider issues tokens for — every repository of a CI provider, every service account of
+# a cluster: open trust by another name.
+deny contains finding if {
+	some [doc, i, statement] in _trust_statements
+	not _has_condition(statement)
+	some action in ["sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"]
+	iam.statement_grants(statement, action)
+	some [type, _] in _identifiers(statement)
+	type == "Federated"
+	finding := util.item(doc, {
+		"msg": sprintf("%s: %s statement %s lets every identity of a federated provider assume the role (no condition on the subject or audience)", [doc.address, doc.attribute, iam.label(statement, i)]),
+		"attribute": sprintf("%s.Statement[%d].Condition", [doc.attribute, i]),
 	})
 }
 

@@ -76,3 +76,17 @@ test_bucket_policy_is_not_a_trust_policy if {
 test_unresolved_service_principal_passes if {
 	count(iam08.deny) == 0 with input as unit([role([assume({"Service": [{"$unknown": "local.ec2_sp_name"}]})])])
 }
+
+test_federation_without_condition_fires if {
+	statement := {"Effect": "Allow", "Action": ["sts:AssumeRoleWithWebIdentity"], "Principal": {"Federated": ["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"]}}
+	{f.attribute | some f in iam08.deny} == {"assume_role_policy.Statement[0].Condition"} with input as unit([role([statement])])
+}
+
+test_federation_with_subject_condition_passes if {
+	statement := {
+		"Effect": "Allow", "Action": ["sts:AssumeRoleWithWebIdentity"],
+		"Principal": {"Federated": ["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"]},
+		"Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": ["repo:acme/platform:ref:refs/heads/main"]}},
+	}
+	count(iam08.deny) == 0 with input as unit([role([statement])])
+}
