@@ -38,6 +38,15 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "log_retention_days": 365,
     "backup_retention_days": 7,
     "object_lock_days": 365,
+    # IAM-08: the organisation's own AWS account ids (12 digits). A trust policy principal
+    # in any other account is cross-account and must require sts:ExternalId.
+    "aws_account_ids": [],
+    # ENC-01: S3 buckets whose effective tags match one of these (tag key -> values) hold
+    # GxP or confidential data and must use SSE-KMS with a customer-managed key.
+    "cmk_required_tags": {
+        "gxp-classification": ["gxp-critical", "gxp-supporting"],
+        "data-classification": ["confidential", "restricted"],
+    },
     # Free-form parameters for a team's own policies.
     "custom": {},
 }
@@ -67,6 +76,13 @@ _VALIDATORS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "log_retention_days": ("a whole number >= 0 (0 = forever)", _count),
     "backup_retention_days": ("a whole number >= 0", _count),
     "object_lock_days": ("a whole number >= 0", _count),
+    "aws_account_ids": ("a list of 12-digit AWS account ids (strings)",
+                        lambda v: isinstance(v, list) and all(
+                            isinstance(x, str) and len(x) == 12 and x.isdigit() for x in v)),
+    "cmk_required_tags": ("a mapping of tag key -> non-empty list of values",
+                          lambda v: isinstance(v, Mapping) and all(
+                              isinstance(k, str) and k and _string_list(x) and x
+                              for k, x in v.items())),
     "custom": ("a mapping", lambda v: isinstance(v, Mapping)),
 }
 

@@ -17,13 +17,18 @@ def _load(root: Path) -> PolicySet:
 def test_builtin_library_loads() -> None:
     rego = policies_dir() / "rego"
     policy_set = load_policy_set([rego], display_root=rego)
-    # The library grows (issue 4): the starter policies, libraries and tests are among it.
-    assert {"ENC-05", "GPU-01", "GXP-10", "IAM-02"} <= {p.meta.id for p in policy_set.policies}
-    assert policy_set.packages[0] == "gitops_compliance.encryption.enc05"
-    assert {"gitops_compliance.lib.kubernetes", "gitops_compliance.lib.util"} <= set(
-        policy_set.libraries)
+    # Invariants rather than the full list: every family helper adds policies here.
+    ids = [p.meta.id for p in policy_set.policies]
+    assert {"ENC-05", "GPU-01", "GXP-10", "IAM-02"} <= set(ids) and len(set(ids)) == len(ids)
+    sources = [p.meta.source for p in policy_set.policies]
+    assert sources == sorted(sources)  # loaded in file order
+    assert policy_set.packages[0] == "gitops_compliance.encryption.enc01"
+    assert {"gitops_compliance.lib.kubernetes", "gitops_compliance.lib.util",
+            "gitops_compliance.lib.iam"} <= set(policy_set.libraries)
+    tested = {f.file for f in policy_set.test_files}
     assert {"encryption/enc05_test.rego", "gpu/gpu01_test.rego", "gxp/gxp10_test.rego",
-            "iam/iam02_test.rego", "lib/util_test.rego"} <= {f.file for f in policy_set.test_files}
+            "iam/iam02_test.rego", "lib/util_test.rego"} <= tested
+    assert {s.replace(".rego", "_test.rego") for s in sources} <= tested
     assert policy_set.by_id()["GPU-01"].meta.source == "gpu/gpu01.rego"
     assert len(policy_set.digest) == 64
 

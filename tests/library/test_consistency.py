@@ -28,8 +28,6 @@ POLICIES_ROWS = ([f"GXP-{n:02d}" for n in range(1, 12)] + [f"IAM-{n:02d}" for n 
 # Rego rows the other policy helpers of issue 4 deliver; they arrive when their branches are
 # merged. AT MERGE: remove every id that landed (the test below names them), until empty.
 PENDING_REGO_ROWS = {
-    "IAM-01", "IAM-04", "IAM-05", "IAM-06", "IAM-07", "IAM-08", "IAM-09", "IAM-10", "IAM-11",
-    "IAM-12", "ENC-01", "ENC-04", "ENC-06",
     "GPU-02", "GPU-03", "GPU-04", "GPU-05", "GPU-06", "GPU-07",
 }
 
