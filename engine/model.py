@@ -164,6 +164,10 @@ class Finding:
     controls: tuple[str, ...] = ()
     catalog: tuple[str, ...] = ()
     blocking: bool = True  # False for Rego ``warn`` rules: they never block
+    waiver: str = ""  # id of the waiver that waived it (status WAIVED)
+    # Reason text of an inline skip (Checkov comment/annotation) that targeted this failing
+    # check; counts only when it names a registered waiver (engine/decide/waivers.py).
+    suppression: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -206,6 +210,18 @@ def worst_exit_code(*codes: int) -> int:
 
 
 @dataclass(frozen=True)
+class WaiverSummary:
+    """What the waivers file did in one scan (DESIGN.md §7); reported in every format."""
+
+    file: str  # relative to the scan root where possible
+    as_of: str  # the date every decision used (ISO)
+    applied: tuple[tuple[str, int], ...] = ()  # (waiver id, findings waived)
+    expired: tuple[tuple[str, str], ...] = ()  # (waiver id, expires): no longer applied
+    pending: tuple[tuple[str, str], ...] = ()  # (waiver id, approved_on): not in force yet
+    stale: tuple[str, ...] = ()  # active, matched nothing in this scan
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything a scan produced; reporters read it, the CLI maps its verdict to an exit code."""
 
@@ -225,6 +241,9 @@ class ScanResult:
     timings: Mapping[str, float] = field(default_factory=dict)
     # Checkov checks skipped by config: (check id, reason, path globs; empty = everywhere)
     skipped_checks: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    waivers: WaiverSummary | None = None  # None: no waivers file
+    notes: tuple[str, ...] = ()  # explicit statements about what did not run (cache, Checkov)
+    cache_stats: Mapping[str, int] = field(default_factory=dict)  # hits, misses, corrupt
 
     def blocks(self, finding: Finding) -> bool:
         return (finding.status is Status.FAILED and finding.blocking

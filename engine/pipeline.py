@@ -11,10 +11,19 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from engine import __version__
+from engine.cache.keys import FileHashes, digest, engine_context
+from engine.cache.units import (
+    checkov_plan,
+    findings_from_payload,
+    rego_from_payload,
+    rego_payload,
+    split_by_unit,
+)
 from engine.config import Config
 from engine.decide.verdict import apply_severity_overrides, order_findings
 from engine.discover.units import discover, in_scope
@@ -27,13 +36,15 @@ from engine.model import (
     Severity,
     Unit,
     UnitKind,
+    WaiverSummary,
 )
 from engine.params import merge_params
 from engine.resources import policies_dir, severity_map_path
 from engine.source.worktree import Snapshot
 
 if TYPE_CHECKING:
-    from engine.evaluate.rego import PolicySet, UnitEvaluation
+    from engine.cache.store import ResultCache
+    from engine.evaluate.rego import PolicySet, RegoEvaluator, UnitEvaluation
 
 T = TypeVar("T")
 
@@ -47,6 +58,12 @@ class ScanRequest:
     use_checkov: bool = True
     fail_on: Severity | None = Severity.HIGH
     clock: Callable[[], float] = field(default=time.perf_counter)
+    # The waivers file to apply (resolved by the caller: the CLI, or the merge-base in diff
+    # mode); None: no waivers. ``as_of`` drives every date decision (None: today, UTC).
+    waivers_file: Path | None = None
+    as_of: date | None = None
+    cache_dir: Path | None = None  # the result cache (None: --no-cache)
+    checkov_mode: str = "run"  # run | cached (Checkov results from the cache only) | off
 
 
 class _UnitLoad(Protocol):
@@ -104,11 +121,21 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         errors.append(ScanError("engine-error", f"the Rego engine rejected the scan's inventory "
                                 f"or parameters ({type(exc).__name__}); no Rego policy ran"))
     rego_passed = 0
+    cache = _open_cache(request)
+    hashes = FileHashes(root)
+    versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}
+    checkov_on = request.checkov_mode != "off" and request.use_checkov and \
+        request.config.checkov_enabled
+    if checkov_on:
+        versions["checkov"] = engine_version()  # the installed version, without importing it
+    rego_context = engine_context({k: v for k, v in versions.items() if k != "checkov"}, None)
+    rego_base = {**rego_context, "engine": "rego", "policies": policies.digest,
+                 "params": digest(params), "inventory": digest(inventory)}
     for unit in found.units:
         resources = loaded.resources.get(unit.identity)
         if resources is None or evaluator is None:
             continue
-        outcome = _guarded(unit, "rego evaluation", evaluator.evaluate, unit, resources)
+        outcome = _evaluate_rego(evaluator, unit, resources, cache, rego_base, hashes)
         if isinstance(outcome, ScanError):
             errors.append(outcome)
         else:
@@ -117,19 +144,25 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
             rego_passed += _passed(outcome)
     timings["rego"] = clock() - mark
 
-    versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}
-    if request.use_checkov and request.config.checkov_enabled:
+    notes: list[str] = []
+    if checkov_on:
         mark = clock()
-        checkov_findings, checkov_errors, version = _run_checkov(request, found.units, loaded)
+        checkov_findings, checkov_errors, version = _checkov_with_cache(
+            request, found.units, loaded, cache, hashes, notes,
+            engine_context(versions, severity_map_path()))
         findings.extend(checkov_findings)
         # A file both loaders failed on is one problem: keep ours, which has the parser's
         # expectation in it, and drop Checkov's repeat.
         ours = {e.file for e in errors if e.file}
         errors.extend(e for e in checkov_errors if not (e.code == "parse-error" and e.file in ours))
-        versions["checkov"] = version
+        versions["checkov"] = version or versions["checkov"]
         timings["checkov"] = clock() - mark
 
-    findings = order_findings(apply_severity_overrides(findings, request.config.severity))
+    # Decide: after the cache, never cached (a waiver can expire overnight).
+    findings = apply_severity_overrides(findings, request.config.severity)
+    findings, waiver_summary, waiver_errors = _apply_waivers(request, findings)
+    errors.extend(waiver_errors)
+    findings = order_findings(findings)
     timings["total"] = clock() - started
     return ScanResult(
         root=str(root),
@@ -147,6 +180,9 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         versions=versions,
         timings={k: round(v, 3) for k, v in timings.items()},
         skipped_checks=tuple((s.id, s.reason, s.paths) for s in request.config.checkov_skip),
+        waivers=waiver_summary,
+        notes=tuple(notes),
+        cache_stats=_cache_stats(cache),
     )
 
 
@@ -198,6 +234,7 @@ def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
 
 def _run_checkov(request: ScanRequest, units: Sequence[Unit],
                  loaded: _Loaded) -> tuple[list[Finding], list[ScanError], str]:
+    """Checkov on these units (Terraform) and ``loaded.kubernetes_files``."""
     from engine.evaluate.checkov import CheckovEngine, CheckovSkip, SeverityMapError
 
     skips = [CheckovSkip(s.id, s.reason, s.paths) for s in request.config.checkov_skip]
@@ -237,3 +274,107 @@ def _dist_version(name: str) -> str:
         return version(name)
     except PackageNotFoundError:
         return "not installed"
+
+
+def _open_cache(request: ScanRequest) -> ResultCache | None:
+    if request.cache_dir is None:
+        return None
+    from engine.cache.store import ResultCache
+
+    return ResultCache(request.cache_dir)
+
+
+def _cache_stats(cache: ResultCache | None) -> dict[str, int]:
+    if cache is None:
+        return {}
+    return {"hits": cache.hits, "misses": cache.misses, "corrupt": cache.corrupt,
+            "write_failures": cache.write_failures}
+
+
+def _evaluate_rego(evaluator: RegoEvaluator, unit: Unit, resources: Sequence[Resource],
+                   cache: ResultCache | None, base: dict[str, Any],
+                   hashes: FileHashes) -> UnitEvaluation | ScanError:
+    """One unit's Rego evaluation, from the cache when its key is known. Only clean
+    evaluations are stored: an engine error is re-tried on the next run."""
+    from engine.evaluate.rego import UnitEvaluation
+
+    key = ""
+    if cache is not None:
+        key = digest({**base, "unit": unit.identity, "kind": unit.kind.value,
+                      "files": hashes.listing(unit.files)})
+        payload = cache.get("rego", key)
+        if payload is not None:
+            try:
+                findings, applicable = rego_from_payload(payload)
+            except (KeyError, TypeError, ValueError):
+                pass  # an entry from an incompatible layout: recompute
+            else:
+                return UnitEvaluation(tuple(findings), (), applicable)
+    outcome = _guarded(unit, "rego evaluation", evaluator.evaluate, unit, resources)
+    if cache is not None and not isinstance(outcome, ScanError) and not outcome.errors:
+        cache.put("rego", key, rego_payload(outcome.findings, outcome.applicable))
+    return outcome
+
+
+def _checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: _Loaded,
+                        cache: ResultCache | None, hashes: FileHashes, notes: list[str],
+                        context: dict[str, Any]) -> tuple[list[Finding], list[ScanError], str]:
+    """Checkov per unit: hits from the cache, the rest run (``run``) or skipped with a note
+    (``cached``, the pre-commit fast path, unless the config says ``cache_miss: run``).
+    A full hit never imports Checkov."""
+    if cache is None:
+        return _run_checkov(request, units, loaded)
+    config = request.config
+    base = {**context, "excluded": sorted(e.path for e in config.exclude),
+            "skips": sorted((s.id, s.paths) for s in config.checkov_skip)}
+    plan = checkov_plan(request.snapshot.root, units, loaded.kubernetes_files, hashes, base)
+    findings: list[Finding] = []
+    missed: set[str] = set()
+    for identity, key in sorted(plan.keys.items()):
+        payload = cache.get("checkov", key)
+        try:
+            cached = findings_from_payload(payload) if payload is not None else None
+        except (KeyError, TypeError, ValueError):
+            cached = None
+        if cached is None:
+            missed.add(identity)
+        else:
+            findings.extend(cached)
+    if not missed:
+        return findings, [], ""
+    if request.checkov_mode == "cached" and config.checkov_cache_miss != "run":
+        notes.append(f"Checkov not run on {len(missed)} unit(s) (not cached): "
+                     f"{', '.join(sorted(missed))}; the PR check runs it")
+        return findings, [], ""
+    ran = plan.with_callers(missed)
+    findings = [f for f in findings if f.unit not in ran]
+    subset = [u for u in units if u.identity in ran and u.kind is UnitKind.TERRAFORM]
+    k8s = loaded if "kubernetes" in ran else _Loaded()
+    fresh, errors, version = _run_checkov(request, subset, k8s)
+    for identity, payload in split_by_unit(fresh, errors, ran).items():
+        cache.put("checkov", plan.keys[identity], payload)
+    return [*findings, *fresh], errors, version
+
+
+def _apply_waivers(request: ScanRequest, findings: list[Finding]
+                   ) -> tuple[list[Finding], WaiverSummary | None, list[ScanError]]:
+    """Waivers from ``request.waivers_file`` (a bad file is a configuration error: exit 2,
+    and no waiver applies)."""
+    if request.waivers_file is None:
+        return findings, None, []
+    from engine.decide.waiver_file import display_path, load_waivers
+    from engine.decide.waivers import apply_waivers
+
+    as_of = request.as_of or datetime.now(UTC).date()
+    shown = display_path(request.waivers_file, request.snapshot.root)
+    loaded = load_waivers(request.waivers_file, max_days=request.config.waiver_max_days,
+                          display=shown)
+    if not loaded.valid:
+        errors = [ScanError("waiver-error", p.message if not p.waiver else
+                            f"waiver {p.waiver}: {p.message}", file=p.file, line=p.line,
+                            invalid=True) for p in loaded.problems]
+        return findings, WaiverSummary(shown, as_of.isoformat()), errors
+    outcome = apply_waivers(findings, loaded.waivers, as_of)
+    return list(outcome.findings), WaiverSummary(
+        file=shown, as_of=as_of.isoformat(), applied=outcome.applied, expired=outcome.expired,
+        pending=outcome.pending, stale=outcome.stale), []

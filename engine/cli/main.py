@@ -18,7 +18,7 @@ from engine import __version__
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, worst_exit_code
 
 # command name -> module under engine.cli
-COMMANDS = {"scan": "engine.cli.scan"}
+COMMANDS = {"scan": "engine.cli.scan", "waivers": "engine.cli.waivers"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli import scan_args
 
     scan_args.add_parser(sub)
+    from engine.cli import waivers_args
+
+    waivers_args.add_parser(sub)
     return parser
 
 

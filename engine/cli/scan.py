@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from engine.cli.scan_inputs import DateError, cache_dir, parse_as_of, waivers_file
 from engine.config import Config, ConfigError, find_config, load_config
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, ScanResult, Severity, worst_exit_code
 from engine.report import RenderOptions, get_renderer
@@ -52,7 +53,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         config = _load_config(args.config, Path(args.paths[0]), root)
         named = [s for s in scope if s and (root / s).is_file()]
         snapshot = worktree_snapshot(root, in_git, named)
-    except (UsageError, ConfigError, SourceError) as exc:
+        as_of = parse_as_of(args.as_of)
+        waivers = waivers_file(config, root)
+        checkov_mode = args.checkov or "run"
+        if checkov_mode == "cached" and args.no_cache:
+            raise UsageError("--checkov cached reads Checkov results from the cache; it cannot "
+                             "be combined with --no-cache")
+    except (UsageError, ConfigError, SourceError, DateError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
 
@@ -78,7 +85,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
 
     request = ScanRequest(snapshot=snapshot, scope=scope, config=config,
-                          use_checkov=not args.no_checkov, fail_on=fail_on)
+                          use_checkov=checkov_mode != "off", fail_on=fail_on,
+                          waivers_file=waivers, as_of=as_of, checkov_mode=checkov_mode,
+                          cache_dir=cache_dir(args.no_cache, root, in_git))
     result = run_scan(request, policies)
     return _write_outputs(result, outputs, out, err)
 
