@@ -346,7 +346,7 @@ def _checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: _Lo
         notes.append(f"Checkov not run on {len(missed)} unit(s) (not cached): "
                      f"{', '.join(sorted(missed))}; the PR check runs it")
         return findings, [], ""
-    ran = plan.with_callers(missed)
+    ran = plan.with_components(missed)
     findings = [f for f in findings if f.unit not in ran]
     subset = [u for u in units if u.identity in ran and u.kind is UnitKind.TERRAFORM]
     k8s = loaded if "kubernetes" in ran else _Loaded()

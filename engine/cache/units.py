@@ -8,11 +8,15 @@ multi-region trail?) and cheap, because Rego evaluation is fast and loading runs
 (the inventory needs every unit loaded).
 
 Checkov: one entry per Terraform module directory and one for the Kubernetes unit. Checkov
-never sees the inventory; a Terraform unit's results depend on the files of its directory,
-of every local module it calls (transitively), and on whether another scanned unit calls it
-(Checkov then reports its resources through the caller, not on their own). Kubernetes graph
-checks join objects across files (a RoleBinding and its Role, a Pod and a NetworkPolicy),
-so the Kubernetes unit is one entry over all its files.
+never sees the inventory; a Terraform unit's results depend on the files of its directory
+and of every local module it calls (transitively). They also depend on the *other* units of
+the run that reach the same module files: Checkov drops the standalone copy of a directory
+another scanned unit calls, and it attributes a shared module's resources to one of its
+callers per run, not to each. So Terraform units are grouped into *components* — units
+joined by a local module call or by a module they both reach — and a component is keyed
+on, and re-run as, a whole: a cached unit's results are exactly what a full run gives.
+Kubernetes graph checks join objects across files (a RoleBinding and its Role, a Pod and a
+NetworkPolicy), so the Kubernetes unit is one entry over all its files.
 """
 
 from __future__ import annotations
@@ -32,15 +36,13 @@ KUBERNETES = "kubernetes"
 @dataclass
 class CheckovPlan:
     keys: dict[str, str] = field(default_factory=dict)  # unit identity -> key
-    directories: dict[str, str] = field(default_factory=dict)  # Terraform identity -> dir
-    callers: dict[str, set[str]] = field(default_factory=dict)  # identity -> calling units
+    components: dict[str, frozenset[str]] = field(default_factory=dict)  # identity -> group
 
-    def with_callers(self, identities: set[str]) -> set[str]:
-        """``identities`` plus every unit that calls one of them: a run on a subset must
-        include the callers, or a called module would be reported on its own."""
+    def with_components(self, identities: set[str]) -> set[str]:
+        """``identities`` plus every unit of their components (what a run must include)."""
         out = set(identities)
         for identity in identities:
-            out |= self.callers.get(identity, set())
+            out |= self.components.get(identity, frozenset())
         return out
 
 
@@ -49,19 +51,32 @@ def checkov_plan(root: Path, units: Sequence[Unit], kubernetes_files: Sequence[s
     plan = CheckovPlan()
     terraform = {u.identity: u.directory or "." for u in units if u.kind is UnitKind.TERRAFORM}
     reach = module_graph(root, sorted(terraform.values()))
-    by_dir = {d: i for i, d in terraform.items()}
+    # Union-find over units: a unit joins every directory it reaches (and so every unit
+    # that is, or reaches, one of those directories).
+    parent: dict[str, str] = {}
+
+    def find(item: str) -> str:
+        while parent.setdefault(item, item) != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for directory in terraform.values():
+        for reached in reach.get(directory, []):
+            parent[find(reached)] = find(directory)
+    groups: dict[str, set[str]] = {}
     for identity, directory in terraform.items():
-        for called in reach.get(directory, []):
-            if called in by_dir:
-                plan.callers.setdefault(by_dir[called], set()).add(identity)
-    for identity, directory in sorted(terraform.items()):
-        plan.directories[identity] = directory
-        plan.keys[identity] = digest({
-            **base, "engine": "checkov", "kind": "terraform", "unit": identity,
-            "files": hashes.folder(directory),
-            "modules": {d: hashes.folder(d) for d in reach.get(directory, [])},
-            "called_by": sorted(plan.callers.get(identity, set())),
-        })
+        groups.setdefault(find(directory), set()).add(identity)
+    for members in groups.values():
+        component = frozenset(members)
+        dirs = sorted({terraform[m] for m in members} |
+                      {d for m in members for d in reach.get(terraform[m], [])})
+        files = {d: hashes.folder(d) for d in dirs}
+        for identity in members:
+            plan.components[identity] = component
+            plan.keys[identity] = digest({
+                **base, "engine": "checkov", "kind": "terraform", "unit": identity,
+                "component": sorted(component), "files": files})
     if kubernetes_files:
         plan.keys[KUBERNETES] = digest({**base, "engine": "checkov", "kind": "kubernetes",
                                         "files": hashes.listing(kubernetes_files)})

@@ -146,7 +146,8 @@ def parse_waivers(text: str, shown: str, *, max_days: int = DEFAULT_MAX_DAYS) ->
         if not isinstance(item, dict):
             continue
         line = _line(node, ["waivers", index])
-        name = item.get("id") if isinstance(item.get("id"), str) else f"#{index + 1}"
+        raw_id = item.get("id")
+        name = raw_id if isinstance(raw_id, str) else f"#{index + 1}"
         dates: dict[str, date] = {}
         for key in ("approved_on", "expires"):
             if not isinstance(item.get(key), str):
