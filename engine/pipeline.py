@@ -43,6 +43,7 @@ from engine.resources import policies_dir, severity_map_path
 from engine.source.worktree import Snapshot
 
 if TYPE_CHECKING:
+    from engine.cache.loads import LoadCache
     from engine.cache.store import ResultCache
     from engine.evaluate.rego import PolicySet, RegoEvaluator, UnitEvaluation
 
@@ -101,7 +102,14 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     timings["discover"] = clock() - started
 
     mark = clock()
-    loaded = _load_units(root, found.units)
+    cache = _open_cache(request)
+    hashes = FileHashes(root)
+    loads = None
+    if cache is not None:
+        from engine.cache.loads import LoadCache
+
+        loads = LoadCache(cache, hashes, engine_context({"gitops-compliance": __version__}, None))
+    loaded = _load_units(root, found.units, loads)
     timings["load"] = clock() - mark
 
     inventory: dict[str, list[dict[str, Any]]] = {"terraform": [], "kubernetes": []}
@@ -121,8 +129,6 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         errors.append(ScanError("engine-error", f"the Rego engine rejected the scan's inventory "
                                 f"or parameters ({type(exc).__name__}); no Rego policy ran"))
     rego_passed = 0
-    cache = _open_cache(request)
-    hashes = FileHashes(root)
     versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}
     checkov_on = request.checkov_mode != "off" and request.use_checkov and \
         request.config.checkov_enabled
@@ -200,7 +206,12 @@ def _passed(outcome: UnitEvaluation) -> int:
                for policy, keys in outcome.applicable.items())
 
 
-def _load_unit(root: Path, unit: Unit) -> _UnitLoad | None:
+def _load_unit(root: Path, unit: Unit, loads: LoadCache | None = None) -> _UnitLoad | None:
+    if loads is not None and unit.kind in (UnitKind.TERRAFORM, UnitKind.TERRAFORM_PLAN):
+        result: _UnitLoad | None = loads.unit(unit, lambda: _load_unit(root, unit))
+        return result
+    if loads is not None and unit.kind is UnitKind.KUBERNETES:
+        return loads.manifests(root, unit.files)
     from engine.load import terraform as tf_loader
 
     if unit.kind is UnitKind.TERRAFORM:
@@ -212,10 +223,10 @@ def _load_unit(root: Path, unit: Unit) -> _UnitLoad | None:
     return None  # Helm and Kustomize units are reported by discovery as not rendered
 
 
-def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
+def _load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None) -> _Loaded:
     loaded = _Loaded()
     for unit in units:
-        outcome = _guarded(unit, "loading", _load_unit, root, unit)
+        outcome = _guarded(unit, "loading", _load_unit, root, unit, loads)
         if outcome is None:
             continue
         if isinstance(outcome, ScanError):

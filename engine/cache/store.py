@@ -43,12 +43,17 @@ class ResultCache:
         except OSError:
             self.misses += 1
             return None
+        # Line 1: {"key", "checksum"}; the rest: the payload, checksummed as bytes (hashing
+        # the text read is cheaper than re-serializing what was parsed).
+        head, _, body = raw.partition(b"\n")
+        payload: Any = None
         try:
-            entry = json.loads(raw)
-            payload = entry["payload"]
-            ok = (entry.get("key") == key
-                  and entry.get("checksum") == _checksum(payload))
-        except (ValueError, KeyError, TypeError, AttributeError):
+            header = json.loads(head)
+            ok = (header.get("key") == key
+                  and header.get("checksum") == hashlib.sha256(body).hexdigest())
+            if ok:
+                payload = json.loads(body)
+        except (ValueError, TypeError, AttributeError):
             ok = False
         if not ok:
             self.corrupt += 1
@@ -59,14 +64,16 @@ class ResultCache:
 
     def put(self, namespace: str, key: str, payload: Any) -> None:
         path = self._path(namespace, key)
-        entry = {"key": key, "checksum": _checksum(payload), "payload": payload}
-        data = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        body = json.dumps(payload, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode("utf-8")
+        header = json.dumps({"key": key, "checksum": hashlib.sha256(body).hexdigest()})
+        data = header.encode("utf-8") + b"\n" + body
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json",
                                                  dir=path.parent)
             try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                with os.fdopen(handle, "wb") as out:
                     out.write(data)
                 os.replace(temporary, path)
             except BaseException:
@@ -75,11 +82,6 @@ class ResultCache:
                 raise
         except OSError:
             self.write_failures += 1
-
-
-def _checksum(payload: Any) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def default_cache_dir(root: Path, in_git: bool) -> Path:

@@ -25,9 +25,10 @@ def test_a_corrupt_entry_is_a_miss_and_is_replaced(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path)
     cache.put("checkov", KEY, {"findings": []})
     entry = tmp_path / "v1" / "checkov" / "ab" / f"{KEY}.json"
-    document = json.loads(entry.read_text())
-    document["payload"] = {"findings": [{"forged": True}]}  # checksum no longer matches
-    entry.write_text(json.dumps(document))
+    header, _, _ = entry.read_text().partition("\n")
+    assert json.loads(header)["key"] == KEY
+    forged = json.dumps({"findings": [{"forged": True}]})  # the checksum no longer matches
+    entry.write_text(header + "\n" + forged)
     assert cache.get("checkov", KEY) is None
     entry.write_text(entry.read_text()[:20])  # truncated
     assert cache.get("checkov", KEY) is None
