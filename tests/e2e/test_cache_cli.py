@@ -232,3 +232,16 @@ def test_concurrent_scans_share_one_cache(repo_factory: Callable[..., Path],
         assert outcome(json.loads(report.read_text())) == expected
     warm = scan(repo)
     assert warm["scan"]["cache"]["hits"] == 8 and outcome(warm) == expected
+
+
+def test_the_cache_holds_no_secret_values(repo_factory: Callable[..., Path],
+                                          private_result_cache: Path) -> None:
+    """Loads are cached after redaction: the cache is as clean as the reports."""
+    from tests.e2e.test_scan_cli import SECRET_VALUES
+
+    repo = repo_factory("e2e/noncompliant")
+    scan(repo)
+    stored = b"".join(p.read_bytes() for p in private_result_cache.rglob("*.json"))
+    assert b'"$redacted"' in stored  # the Secret's data was cached, redacted
+    for value in SECRET_VALUES:
+        assert value.encode() not in stored
