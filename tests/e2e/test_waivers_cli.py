@@ -184,3 +184,26 @@ def test_waivers_check_exit_codes(repo_factory: Callable[..., Path]) -> None:
     nothing = repo_factory(name="nothing", files={"README.md": "x\n"})
     run = run_cli("waivers", "check", str(nothing))
     assert run.code == 0 and "No waivers file" in run.out
+
+
+def test_kubernetes_skip_annotation_naming_a_waiver(repo_factory: Callable[..., Path]) -> None:
+    trainer = (Path(__file__).parent.parent / "fixtures" / "checkov" / "kubernetes" /
+               "trainer.yaml").read_text()
+    repo = repo_factory(files={
+        "k8s/trainer.yaml": trainer.replace(
+            "CKV_K8S_20=privilege escalation is needed by the profiler",
+            "CKV_K8S_20=waiver:W-031"),
+        ".gitops-compliance/waivers.yaml": waivers(
+            waiver("W-031", "[CKV_K8S_20]", '{resources: ["Deployment/ml/trainer"]}')),
+    })
+    document = run_cli("scan", str(repo), "-o", "json", "--as-of", AS_OF).json()
+    escalation = _by_resource(document, "CKV_K8S_20")["Deployment/ml/trainer"]
+    assert (escalation["status"], escalation["waiver"]) == ("waived", "W-031")
+    assert (escalation["file"], escalation["line"]) == ("k8s/trainer.yaml", 6)
+    assert escalation["inline_suppression"] == "waiver:W-031"
+    # Past its expiry the same annotation is an unregistered suppression again.
+    later = run_cli("scan", str(repo), "-o", "json", "--as-of", "2027-02-01").json()
+    escalation = _by_resource(later, "CKV_K8S_20")["Deployment/ml/trainer"]
+    assert escalation["status"] == "failed"
+    assert "names waiver W-031, which expired (valid through 2027-01-15)" in \
+        escalation["message"]
