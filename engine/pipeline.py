@@ -333,9 +333,16 @@ def _checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: _Lo
     """Checkov per unit: hits from the cache, the rest run (``run``) or skipped with a note
     (``cached``, the pre-commit fast path, unless the config says ``cache_miss: run``).
     A full hit never imports Checkov."""
-    if cache is None:
-        return _run_checkov(request, units, loaded)
     config = request.config
+    skip_misses = request.checkov_mode == "cached" and config.checkov_cache_miss != "run"
+    if cache is None and skip_misses:  # nothing can hit: say so rather than run it
+        notes.append("Checkov not run (--checkov cached without a result cache); the PR "
+                     "check runs it")
+        return [], [], ""
+    if cache is None or any(u.kind not in _CHECKOV_CACHED_KINDS for u in units):
+        # A unit kind the cache has no key for (rendered charts) feeds Checkov in ways the
+        # plan in engine/cache/units.py does not know: run uncached rather than guess.
+        return _run_checkov(request, units, loaded)
     base = {**context, "excluded": sorted(e.path for e in config.exclude),
             "skips": sorted((s.id, s.paths) for s in config.checkov_skip)}
     plan = checkov_plan(request.snapshot.root, units, loaded.kubernetes_files, hashes, base)
@@ -353,7 +360,7 @@ def _checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: _Lo
             findings.extend(cached)
     if not missed:
         return findings, [], ""
-    if request.checkov_mode == "cached" and config.checkov_cache_miss != "run":
+    if skip_misses:
         notes.append(f"Checkov not run on {len(missed)} unit(s) (not cached): "
                      f"{', '.join(sorted(missed))}; the PR check runs it")
         return findings, [], ""
@@ -365,6 +372,10 @@ def _checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: _Lo
     for identity, payload in split_by_unit(fresh, errors, ran).items():
         cache.put("checkov", plan.keys[identity], payload)
     return [*findings, *fresh], errors, version
+
+
+_CHECKOV_CACHED_KINDS = frozenset({UnitKind.TERRAFORM, UnitKind.TERRAFORM_PLAN,
+                                   UnitKind.KUBERNETES})
 
 
 def _apply_waivers(request: ScanRequest, findings: list[Finding]
