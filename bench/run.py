@@ -4,7 +4,7 @@
 For every target directory the two scanners run **interleaved** (ours, checkov, ours,
 checkov, ...) so that drift in machine load or file-system caches hits both sides alike:
 
-    gitops-compliance scan DIR -o json=/dev/null --fail-on none
+    gitops-compliance scan DIR -o json=/dev/null --fail-on none --no-cache
     checkov -d DIR --framework FW --quiet -o json --compact
 
 plus ``gitops-compliance --version`` against ``checkov --version``. Each child is reaped
@@ -531,7 +531,7 @@ def main(argv: list[str] | None = None) -> int:
                     t = tools[OURS]
                     pairs.append((t, [*t.argv, "scan", str(target.directory),
                                       "-o", f"json={os.devnull}", "--fail-on", "none",
-                                      *args.ours_arg], SCAN_OK[OURS], "discard"))
+                                      "--no-cache", *args.ours_arg], SCAN_OK[OURS], "discard"))
                 if CHECKOV in tools:
                     t = tools[CHECKOV]
                     pairs.append((t, [*t.argv, "-d", str(target.directory), "--framework",

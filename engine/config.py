@@ -110,6 +110,9 @@ class Config:
     opa: OpaSettings | None = None
     conftest: ConftestConfig = field(default_factory=ConftestConfig)
     helm: HelmConfig = field(default_factory=HelmConfig)
+    waivers: Path | None = None  # None: .gitops-compliance/waivers.yaml at the scan root
+    waiver_max_days: int = 90
+    checkov_cache_miss: str = "skip"  # --checkov cached on a cache miss: skip | run
 
     def rooted(self, root: Path) -> Config:
         """Paths in the file are relative to the file's folder (like .gitignore); the
@@ -142,14 +145,17 @@ _TOP_KEYS = {
     "builtin_policies": "true/false: load the built-in policy library",
     "fail_on": "severity threshold that blocks: " + "|".join(FAIL_ON_CHOICES),
     "exclude": "list of {path, reason}",
-    "checkov": "mapping with 'enabled' and 'skip'",
+    "checkov": "mapping with 'enabled', 'skip' and 'cache_miss'",
     "params": "mapping of policy parameters",
     "severity": "mapping of policy id -> severity override",
     "opa": "remote OPA server: mapping with url, mode, token_env, ca_bundle, timeout, retries",
     "conftest": "mapping with 'policies', 'namespaces', 'all_namespaces', 'rego_version', "
                 "'data', 'default_severity' (conftest-style policies)",
     "helm": "mapping with release_name, namespace, timeout_seconds, memory_mb and charts",
+    "waivers": "path of the waivers file (relative to this file)",
+    "waiver_max_days": "maximum days between a waiver's approved_on and expires",
 }
+CACHE_MISS_CHOICES = ("skip", "run")
 
 
 def find_config(start: Path, stop: Path) -> Path | None:
@@ -211,6 +217,9 @@ def parse_config(raw: Any, path: Path) -> Config:
         opa=_opa(raw.get("opa"), path),
         conftest=_conftest(raw.get("conftest"), path),
         helm=parse_helm(raw.get("helm"), path),
+        waivers=_waivers_path(raw.get("waivers"), path),
+        waiver_max_days=_max_days(raw.get("waiver_max_days", 90), path),
+        checkov_cache_miss=_cache_miss(raw.get("checkov"), path),
     )
 
 
@@ -247,6 +256,30 @@ def _conftest(value: Any, path: Path) -> ConftestConfig:
         data=tuple(base / p for p in _str_list(value, "data", path, label="conftest.data")),
         default_severity=default,
     )
+
+
+def _waivers_path(value: Any, path: Path) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{path}: waivers: expected the path of the waivers file")
+    return path.parent / value
+
+
+def _max_days(value: Any, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+        raise ConfigError(f"{path}: waiver_max_days: expected a whole number of days "
+                          f"from 1 to 3650, got {value!r}")
+    return value
+
+
+def _cache_miss(value: Any, path: Path) -> str:
+    section = _checkov_section(value, path)
+    choice = section.get("cache_miss", "skip")
+    if choice not in CACHE_MISS_CHOICES:
+        raise ConfigError(f"{path}: checkov.cache_miss: {choice!r} is not one of "
+                          f"{', '.join(CACHE_MISS_CHOICES)}")
+    return str(choice)
 
 
 def _params(raw: Mapping[str, Any], path: Path) -> dict[str, Any]:
@@ -312,8 +345,9 @@ def _checkov_section(value: Any, path: Path) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise ConfigError(f"{path}: checkov: expected a mapping with 'enabled' and 'skip'")
     for name in value:
-        if name not in ("enabled", "skip"):
-            raise ConfigError(f"{path}: checkov: unknown key {name!r} (known keys: enabled, skip)")
+        if name not in ("enabled", "skip", "cache_miss"):
+            raise ConfigError(f"{path}: checkov: unknown key {name!r} "
+                              "(known keys: enabled, skip, cache_miss)")
     return value
 
 

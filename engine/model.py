@@ -175,6 +175,10 @@ class Finding:
     chart: str = ""
     values_set: str = ""
     template: str = ""
+    waiver: str = ""  # id of the waiver that waived it (status WAIVED)
+    # Reason text of an inline skip (Checkov comment/annotation) that targeted this failing
+    # check; counts only when it names a registered waiver (engine/decide/waivers.py).
+    suppression: str | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -251,6 +255,18 @@ class ConftestException:
 
 
 @dataclass(frozen=True)
+class WaiverSummary:
+    """What the waivers file did in one scan (DESIGN.md §7); reported in every format."""
+
+    file: str  # relative to the scan root where possible
+    as_of: str  # the date every decision used (ISO)
+    applied: tuple[tuple[str, int], ...] = ()  # (waiver id, findings waived)
+    expired: tuple[tuple[str, str], ...] = ()  # (waiver id, expires): no longer applied
+    pending: tuple[tuple[str, str], ...] = ()  # (waiver id, approved_on): not in force yet
+    stale: tuple[str, ...] = ()  # active, matched nothing in this scan
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything a scan produced; reporters read it, the CLI maps its verdict to an exit code."""
 
@@ -278,6 +294,9 @@ class ScanResult:
     conftest_results: tuple[ConftestTally, ...] = ()
     conftest_exceptions: tuple[ConftestException, ...] = ()
     conftest_not_evaluated: tuple[tuple[str, str], ...] = ()
+    waivers: WaiverSummary | None = None  # None: no waivers file
+    notes: tuple[str, ...] = ()  # explicit statements about what did not run (cache, Checkov)
+    cache_stats: Mapping[str, int] = field(default_factory=dict)  # hits, misses, corrupt
 
     def blocks(self, finding: Finding) -> bool:
         return (finding.status is Status.FAILED and finding.blocking

@@ -11,10 +11,19 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from engine import __version__
+from engine.cache.keys import FileHashes, digest, engine_context
+from engine.cache.units import (
+    checkov_plan,
+    findings_from_payload,
+    rego_from_payload,
+    rego_payload,
+    split_by_unit,
+)
 from engine.config import Config, OpaSettings
 from engine.decide.verdict import apply_severity_overrides, order_findings
 from engine.discover.units import Discovery, discover, in_scope
@@ -27,12 +36,15 @@ from engine.model import (
     Severity,
     Unit,
     UnitKind,
+    WaiverSummary,
 )
 from engine.params import merge_params
 from engine.resources import policies_dir, severity_map_path
 from engine.source.worktree import Snapshot
 
 if TYPE_CHECKING:
+    from engine.cache.loads import LoadCache
+    from engine.cache.store import ResultCache
     from engine.evaluate.opa import RemoteOpaBackend
     from engine.evaluate.rego import PolicySet, RegoEvaluator, UnitEvaluation
 
@@ -49,6 +61,12 @@ class ScanRequest:
     fail_on: Severity | None = Severity.HIGH
     opa: OpaSettings | None = None  # a remote OPA server instead of the embedded engine
     clock: Callable[[], float] = field(default=time.perf_counter)
+    # The waivers file to apply (resolved by the caller: the CLI, or the merge-base in diff
+    # mode); None: no waivers. ``as_of`` drives every date decision (None: today, UTC).
+    waivers_file: Path | None = None
+    as_of: date | None = None
+    cache_dir: Path | None = None  # the result cache (None: --no-cache)
+    checkov_mode: str = "run"  # run | cached (Checkov results from the cache only) | off
 
 
 class _UnitLoad(Protocol):
@@ -86,7 +104,14 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     timings["discover"] = clock() - started
 
     mark = clock()
-    loaded = _load_units(root, found.units)
+    cache = _open_cache(request)
+    hashes = FileHashes(root)
+    loads = None
+    if cache is not None:
+        from engine.cache.loads import LoadCache
+
+        loads = LoadCache(cache, hashes, engine_context({"gitops-compliance": __version__}, None))
+    loaded = _load_units(root, found.units, loads)
     timings["load"] = clock() - mark
     mark = clock()
     helm_units = _load_helm(request, found, loaded)
@@ -107,11 +132,20 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     evaluator, backend, rego_engine = _rego_evaluator(request, policies, params, inventory,
                                                       errors)
     rego_passed = 0
+    versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}
+    checkov_on = request.checkov_mode != "off" and request.use_checkov and \
+        request.config.checkov_enabled
+    if checkov_on:
+        versions["checkov"] = engine_version()  # the installed version, without importing it
+    rego_context = engine_context({k: v for k, v in versions.items() if k != "checkov"}, None)
+    rego_base = {**rego_context, "engine": "rego", "policies": policies.digest,
+                 "params": digest(params), "inventory": digest(inventory),
+                 "evaluated_by": rego_engine}  # a remote OPA's bundle revision counts too
     for unit in found.units:
         resources = loaded.resources.get(unit.identity)
         if resources is None or evaluator is None:
             continue
-        outcome = _guarded(unit, "rego evaluation", evaluator.evaluate, unit, resources)
+        outcome = _evaluate_rego(evaluator, unit, resources, cache, rego_base, hashes)
         if isinstance(outcome, ScanError):
             errors.append(outcome)
         else:
@@ -122,20 +156,26 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         backend.close()
     timings["rego"] = clock() - mark
 
-    versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}
-    if request.use_checkov and request.config.checkov_enabled:
+    notes: list[str] = []
+    if checkov_on:
         mark = clock()
-        checkov_findings, checkov_errors, version = _run_checkov(request, found.units, loaded)
+        checkov_findings, checkov_errors, version = _checkov_with_cache(
+            request, found.units, loaded, cache, hashes, notes,
+            engine_context(versions, severity_map_path()))
         findings.extend(checkov_findings)
         # A file both loaders failed on is one problem: keep ours, which has the parser's
         # expectation in it, and drop Checkov's repeat.
         ours = {e.file for e in errors if e.file}
         errors.extend(e for e in checkov_errors if not (e.code == "parse-error" and e.file in ours))
-        versions["checkov"] = version
+        versions["checkov"] = version or versions["checkov"]
         timings["checkov"] = clock() - mark
 
     findings = _with_chart_sources(findings, loaded)
-    findings = order_findings(apply_severity_overrides(findings, request.config.severity))
+    # Decide: after the cache, never cached (a waiver can expire overnight).
+    findings = apply_severity_overrides(findings, request.config.severity)
+    findings, waiver_summary, waiver_errors = _apply_waivers(request, findings)
+    errors.extend(waiver_errors)
+    findings = order_findings(findings)
     timings["total"] = clock() - started
     return ScanResult(
         root=str(root),
@@ -154,6 +194,9 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         timings={k: round(v, 3) for k, v in timings.items()},
         skipped_checks=tuple((s.id, s.reason, s.paths) for s in request.config.checkov_skip),
         rego_engine=rego_engine,
+        waivers=waiver_summary,
+        notes=tuple(notes),
+        cache_stats=_cache_stats(cache),
     )
 
 
@@ -201,7 +244,12 @@ def _passed(outcome: UnitEvaluation) -> int:
                for policy, keys in outcome.applicable.items())
 
 
-def _load_unit(root: Path, unit: Unit) -> _UnitLoad | None:
+def _load_unit(root: Path, unit: Unit, loads: LoadCache | None = None) -> _UnitLoad | None:
+    if loads is not None and unit.kind in (UnitKind.TERRAFORM, UnitKind.TERRAFORM_PLAN):
+        result: _UnitLoad | None = loads.unit(unit, lambda: _load_unit(root, unit))
+        return result
+    if loads is not None and unit.kind is UnitKind.KUBERNETES:
+        return loads.manifests(root, unit.files)
     from engine.load import terraform as tf_loader
 
     if unit.kind is UnitKind.TERRAFORM:
@@ -237,10 +285,10 @@ def _load_helm(request: ScanRequest, found: Discovery, loaded: _Loaded) -> tuple
     return tuple(helm.units)
 
 
-def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
+def _load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None) -> _Loaded:
     loaded = _Loaded()
     for unit in units:
-        outcome = _guarded(unit, "loading", _load_unit, root, unit)
+        outcome = _guarded(unit, "loading", _load_unit, root, unit, loads)
         if outcome is None:
             continue
         if isinstance(outcome, ScanError):
@@ -259,6 +307,8 @@ def _load_units(root: Path, units: Sequence[Unit]) -> _Loaded:
 
 def _run_checkov(request: ScanRequest, units: Sequence[Unit],
                  loaded: _Loaded) -> tuple[list[Finding], list[ScanError], str]:
+    """Checkov on these units (Terraform), ``loaded.kubernetes_files`` and the rendered
+    chart objects."""
     from engine.evaluate.checkov import (
         CheckovEngine,
         CheckovSkip,
@@ -338,3 +388,118 @@ def _dist_version(name: str) -> str:
         return version(name)
     except PackageNotFoundError:
         return "not installed"
+
+
+def _open_cache(request: ScanRequest) -> ResultCache | None:
+    if request.cache_dir is None:
+        return None
+    from engine.cache.store import ResultCache
+
+    return ResultCache(request.cache_dir)
+
+
+def _cache_stats(cache: ResultCache | None) -> dict[str, int]:
+    if cache is None:
+        return {}
+    return {"hits": cache.hits, "misses": cache.misses, "corrupt": cache.corrupt,
+            "write_failures": cache.write_failures}
+
+
+def _evaluate_rego(evaluator: RegoEvaluator, unit: Unit, resources: Sequence[Resource],
+                   cache: ResultCache | None, base: dict[str, Any],
+                   hashes: FileHashes) -> UnitEvaluation | ScanError:
+    """One unit's Rego evaluation, from the cache when its key is known. Only clean
+    evaluations are stored: an engine error is re-tried on the next run."""
+    from engine.evaluate.rego import UnitEvaluation
+
+    key = ""
+    if cache is not None:
+        key = digest({**base, "unit": unit.identity, "kind": unit.kind.value,
+                      "files": hashes.listing(unit.files)})
+        payload = cache.get("rego", key)
+        if payload is not None:
+            try:
+                findings, applicable = rego_from_payload(payload)
+            except (KeyError, TypeError, ValueError):
+                pass  # an entry from an incompatible layout: recompute
+            else:
+                return UnitEvaluation(tuple(findings), (), applicable)
+    outcome = _guarded(unit, "rego evaluation", evaluator.evaluate, unit, resources)
+    if cache is not None and not isinstance(outcome, ScanError) and not outcome.errors:
+        cache.put("rego", key, rego_payload(outcome.findings, outcome.applicable))
+    return outcome
+
+
+def _checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: _Loaded,
+                        cache: ResultCache | None, hashes: FileHashes, notes: list[str],
+                        context: dict[str, Any]) -> tuple[list[Finding], list[ScanError], str]:
+    """Checkov per unit: hits from the cache, the rest run (``run``) or skipped with a note
+    (``cached``, the pre-commit fast path, unless the config says ``cache_miss: run``).
+    A full hit never imports Checkov."""
+    config = request.config
+    skip_misses = request.checkov_mode == "cached" and config.checkov_cache_miss != "run"
+    if cache is None and skip_misses:  # nothing can hit: say so rather than run it
+        notes.append("Checkov not run (--checkov cached without a result cache); the PR "
+                     "check runs it")
+        return [], [], ""
+    if cache is None or any(u.kind not in _CHECKOV_CACHED_KINDS for u in units):
+        # A unit kind the cache has no key for (rendered charts) feeds Checkov in ways the
+        # plan in engine/cache/units.py does not know: run uncached rather than guess.
+        return _run_checkov(request, units, loaded)
+    base = {**context, "excluded": sorted(e.path for e in config.exclude),
+            "skips": sorted((s.id, s.paths) for s in config.checkov_skip)}
+    plan = checkov_plan(request.snapshot.root, units, loaded.kubernetes_files, hashes, base)
+    findings: list[Finding] = []
+    missed: set[str] = set()
+    for identity, key in sorted(plan.keys.items()):
+        payload = cache.get("checkov", key)
+        try:
+            cached = findings_from_payload(payload) if payload is not None else None
+        except (KeyError, TypeError, ValueError):
+            cached = None
+        if cached is None:
+            missed.add(identity)
+        else:
+            findings.extend(cached)
+    if not missed:
+        return findings, [], ""
+    if skip_misses:
+        notes.append(f"Checkov not run on {len(missed)} unit(s) (not cached): "
+                     f"{', '.join(sorted(missed))}; the PR check runs it")
+        return findings, [], ""
+    ran = plan.with_components(missed)
+    findings = [f for f in findings if f.unit not in ran]
+    subset = [u for u in units if u.identity in ran and u.kind is UnitKind.TERRAFORM]
+    k8s = loaded if "kubernetes" in ran else _Loaded()
+    fresh, errors, version = _run_checkov(request, subset, k8s)
+    for identity, payload in split_by_unit(fresh, errors, ran).items():
+        cache.put("checkov", plan.keys[identity], payload)
+    return [*findings, *fresh], errors, version
+
+
+_CHECKOV_CACHED_KINDS = frozenset({UnitKind.TERRAFORM, UnitKind.TERRAFORM_PLAN,
+                                   UnitKind.KUBERNETES})
+
+
+def _apply_waivers(request: ScanRequest, findings: list[Finding]
+                   ) -> tuple[list[Finding], WaiverSummary | None, list[ScanError]]:
+    """Waivers from ``request.waivers_file`` (a bad file is a configuration error: exit 2,
+    and no waiver applies)."""
+    if request.waivers_file is None:
+        return findings, None, []
+    from engine.decide.waiver_file import display_path, load_waivers
+    from engine.decide.waivers import apply_waivers
+
+    as_of = request.as_of or datetime.now(UTC).date()
+    shown = display_path(request.waivers_file, request.snapshot.root)
+    loaded = load_waivers(request.waivers_file, max_days=request.config.waiver_max_days,
+                          display=shown)
+    if not loaded.valid:
+        errors = [ScanError("waiver-error", p.message if not p.waiver else
+                            f"waiver {p.waiver}: {p.message}", file=p.file, line=p.line,
+                            invalid=True) for p in loaded.problems]
+        return findings, WaiverSummary(shown, as_of.isoformat()), errors
+    outcome = apply_waivers(findings, loaded.waivers, as_of)
+    return list(outcome.findings), WaiverSummary(
+        file=shown, as_of=as_of.isoformat(), applied=outcome.applied, expired=outcome.expired,
+        pending=outcome.pending, stale=outcome.stale), []

@@ -78,6 +78,19 @@ def findings_by(document: dict[str, Any]) -> set[tuple[str, str, str, int]]:
             for f in document["findings"] if f["status"] == "failed"}
 
 
+@pytest.fixture(autouse=True)
+def private_result_cache(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own empty result cache: no test reads another's entries, and no
+    scan of this checkout writes into the developer's ``.git`` (tests of the default
+    location delete the variable)."""
+    from engine.cache.store import CACHE_DIR_ENV
+
+    directory = tmp_path_factory.mktemp("result-cache")
+    monkeypatch.setenv(CACHE_DIR_ENV, str(directory))
+    return directory
+
+
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Any attempt to open a network connection fails loudly and is recorded."""

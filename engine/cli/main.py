@@ -18,7 +18,8 @@ from engine import __version__
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, worst_exit_code
 
 # command name -> module under engine.cli
-COMMANDS = {"scan": "engine.cli.scan", "policy": "engine.cli.policy"}
+COMMANDS = {"scan": "engine.cli.scan", "policy": "engine.cli.policy",
+            "waivers": "engine.cli.waivers"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,10 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version",
                         version=f"gitops-compliance {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from engine.cli import policy_args, scan_args
+    from engine.cli import policy_args, scan_args, waivers_args
 
     scan_args.add_parser(sub)
     policy_args.add_parser(sub)
+    waivers_args.add_parser(sub)
     return parser
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from engine.cli.scan_inputs import DateError, cache_dir, parse_as_of, waivers_file
 from engine.config import (
     Config,
     ConfigError,
@@ -60,7 +61,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         config = _load_config(args.config, Path(args.paths[0]), root)
         named = [s for s in scope if s and (root / s).is_file()]
         snapshot = worktree_snapshot(root, in_git, named)
-    except (UsageError, ConfigError, SourceError) as exc:
+        as_of = parse_as_of(args.as_of)
+        waivers = waivers_file(config, root)
+        checkov_mode = args.checkov or "run"
+        if checkov_mode == "cached" and args.no_cache:
+            raise UsageError("--checkov cached reads Checkov results from the cache; it cannot "
+                             "be combined with --no-cache")
+    except (UsageError, ConfigError, SourceError, DateError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
 
@@ -107,7 +114,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
 
     request = ScanRequest(snapshot=snapshot, scope=scope, config=config,
-                          use_checkov=not args.no_checkov, fail_on=fail_on, opa=opa)
+                          use_checkov=checkov_mode != "off", fail_on=fail_on,
+                          waivers_file=waivers, as_of=as_of, checkov_mode=checkov_mode,
+                          cache_dir=cache_dir(args.no_cache, root, in_git), opa=opa)
     result = run_scan(request, policies)
     if conftest_policies is not None:
         result = conftest_mode.join(result, snapshot, scope, config, conftest_policies)

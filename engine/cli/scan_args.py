@@ -8,6 +8,8 @@ from typing import Any
 
 from engine.config import FAIL_ON_CHOICES, OPA_MODES
 
+CHECKOV_MODES = ("run", "cached", "off")
+
 
 def add_parser(sub: Any) -> None:
     scan: argparse.ArgumentParser = sub.add_parser(
@@ -27,8 +29,6 @@ def add_parser(sub: Any) -> None:
                       help="config file (default: the nearest .gitops-compliance.yaml)")
     scan.add_argument("--policies", action="append", default=[], metavar="DIR",
                       help="extra Rego policy directory; repeatable")
-    scan.add_argument("--no-checkov", action="store_true",
-                      help="run only the Rego policies")
     scan.add_argument("--opa-url", metavar="URL",
                       help="evaluate the Rego policies on this OPA server instead of the "
                            "embedded engine (default: config opa.url)")
@@ -38,3 +38,14 @@ def add_parser(sub: Any) -> None:
     from engine.cli import conftest_args
 
     conftest_args.add_arguments(scan)
+    scan.add_argument("--checkov", choices=CHECKOV_MODES, default=None, dest="checkov",
+                      help="run: run Checkov (default); cached: take Checkov results from the "
+                           "cache and skip it for units not cached (the pre-commit fast path; "
+                           "config checkov.cache_miss: run runs them instead); off: Rego only")
+    scan.add_argument("--no-checkov", action="store_const", const="off", dest="checkov",
+                      help="run only the Rego policies (same as --checkov off)")
+    scan.add_argument("--no-cache", action="store_true",
+                      help="neither read nor write the result cache")
+    scan.add_argument("--as-of", metavar="DATE", default=None,
+                      help="the date (YYYY-MM-DD, UTC) every date decision uses, such as "
+                           "waiver expiry (default: today, UTC)")

@@ -42,7 +42,10 @@ def to_document(result: ScanResult) -> dict[str, Any]:
                               for i, r, p in result.skipped_checks],
             "timings": dict(result.timings),
             "rego_engine": dict(result.rego_engine),
+            "cache": dict(result.cache_stats),
         },
+        "waivers": _waivers(result),
+        "notes": list(result.notes),
         "findings": [_finding(f, result.blocks(f)) for f in result.findings
                      if f.status is not Status.PASSED],
         "errors": [_error(e) for e in result.errors],
@@ -68,8 +71,26 @@ def summary(result: ScanResult) -> dict[str, Any]:
             warnings += 1
         elif finding.status is Status.FAILED:
             failed[finding.severity.value] += 1
+    waived = sum(1 for f in result.findings if f.status is Status.WAIVED)
+    unregistered = sum(1 for f in result.findings
+                       if f.status is Status.FAILED and f.suppression is not None)
     return {"failed": failed, "blocking": len(result.blocking), "warnings": warnings,
-            "passed_checks": passed, "errors": len(result.errors)}
+            "passed_checks": passed, "errors": len(result.errors), "waived": waived,
+            "unregistered_suppressions": unregistered}
+
+
+def _waivers(result: ScanResult) -> dict[str, Any] | None:
+    summary = result.waivers
+    if summary is None:
+        return None
+    return {
+        "file": summary.file,
+        "as_of": summary.as_of,
+        "applied": [{"id": i, "findings": n} for i, n in summary.applied],
+        "expired": [{"id": i, "expires": d} for i, d in summary.expired],
+        "pending": [{"id": i, "approved_on": d} for i, d in summary.pending],
+        "stale": list(summary.stale),
+    }
 
 
 def _finding(finding: Finding, blocks: bool) -> dict[str, Any]:
@@ -101,6 +122,8 @@ def _finding_fields(finding: Finding, blocks: bool) -> dict[str, Any]:
         "unit": finding.unit,
         "fingerprint": finding.fingerprint,
         **({"details": json.loads(finding.details)} if finding.details else {}),
+        "waiver": finding.waiver or None,
+        "inline_suppression": finding.suppression,
     }
 
 

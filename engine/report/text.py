@@ -54,6 +54,14 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         title = "Findings below the fail threshold and warnings (do not block)"
         console.print(Text(title, style="bold"))
         _print_by_severity(console, others)
+    waived = [f for f in result.findings if f.status is Status.WAIVED]
+    if waived:
+        console.print(Text(f"Waived findings ({len(waived)}): accepted by a registered "
+                           "waiver, do not block", style="bold"))
+        for finding in waived:
+            _print_waived(console, finding)
+        console.print()
+    _print_waivers(console, result)
     if result.errors:
         console.print(Text(f"Scan errors ({len(result.errors)}): the scan is incomplete",
                            style="bold yellow"))
@@ -77,6 +85,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         if len(result.excluded) > _EXCLUSIONS_SHOWN:
             console.print(Text(f"  … and {len(result.excluded) - _EXCLUSIONS_SHOWN} more "
                                "(all are listed in the JSON report)", style="dim"))
+    for note in result.notes:
+        console.print(Text("Note: " + clean(note), style="bold yellow"))
     _print_summary(console, result, failed)
     return buffer.getvalue()
 
@@ -115,6 +125,45 @@ def _print_conftest(console: Console, result: ScanResult) -> None:
             console.print(Text(f"  … and {len(result.conftest_not_evaluated) - _EXCLUSIONS_SHOWN}"
                                " more (all are listed in the JSON report)", style="dim"))
     console.print(Text("conftest: " + conftest_summary.line(result)))
+def _print_waived(console: Console, finding: Finding) -> None:
+    head = Text("  ~ ")
+    head.append("WAIVED ", style="bold")
+    head.append(finding.policy_id, style="bold")
+    head.append("  ")
+    head.append(clean(finding.resource or finding.unit))
+    head.append("  ")
+    head.append(clean(f"{finding.file}:{finding.line}" if finding.line else finding.file),
+                style="underline")
+    head.append("  by waiver ")
+    head.append(clean(finding.waiver), style="bold")
+    console.print(head)
+
+
+def _print_waivers(console: Console, result: ScanResult) -> None:
+    summary = result.waivers
+    unregistered = [f for f in result.findings
+                    if f.status is Status.FAILED and f.suppression is not None]
+    if unregistered:
+        console.print(Text(f"Unregistered inline suppressions ({len(unregistered)}): the "
+                           "findings count (name a registered waiver: waiver:<ID>)",
+                           style="bold yellow"))
+        for finding in unregistered:
+            console.print(Text(f"  ! {clean(finding.policy_id)}  {clean(finding.resource)}  "
+                               f"{clean(finding.file)}:{finding.line}", style="yellow"))
+    if summary is None:
+        return
+    console.print(Text(f"Waivers: {clean(summary.file)} as of {summary.as_of}: "
+                       f"{sum(n for _, n in summary.applied)} finding(s) waived by "
+                       f"{len(summary.applied)} waiver(s)", style="dim"))
+    for waiver_id, expires in summary.expired:
+        console.print(Text(f"  expired: {clean(waiver_id)} (valid through {expires}); no "
+                           "longer applied", style="yellow"))
+    for waiver_id, approved in summary.pending:
+        console.print(Text(f"  not in force: {clean(waiver_id)} (approved on {approved}, "
+                           "after the as-of date)", style="yellow"))
+    for waiver_id in summary.stale:
+        console.print(Text(f"  stale: {clean(waiver_id)} matched no finding in this scan",
+                           style="yellow"))
 
 
 def _print_by_severity(console: Console, findings: list[Finding]) -> None:
@@ -159,7 +208,8 @@ def _print_summary(console: Console, result: ScanResult, failed: list[Finding]) 
         f"{result.policy_count} Rego policies"
         + (f" and Checkov {result.versions['checkov']}" if "checkov" in result.versions else "")
         + f" in {result.timings.get('total', 0):.1f}s.", style="dim"))
-    console.print(Text(f"Failed: {counts}; {len(result.errors)} error(s); "
+    waived = sum(1 for f in result.findings if f.status is Status.WAIVED)
+    console.print(Text(f"Failed: {counts}; {waived} waived; {len(result.errors)} error(s); "
                        f"fail-on: {threshold}."))
     line = Text("Verdict: ")
     line.append(verdict.value.upper(), style=_VERDICT_STYLE[verdict])

@@ -92,3 +92,27 @@ def test_a_params_key_replaces_its_default_whole() -> None:
     merged = merge_params({"required_tags": {"owner": None}})
     assert merged["required_tags"] == {"owner": None}
     assert merged["gpu_max_per_container"] == 8
+
+
+def test_waiver_and_cache_keys(tmp_path: Path) -> None:
+    defaults = load_config(None)
+    assert (defaults.waivers, defaults.waiver_max_days, defaults.checkov_cache_miss) == \
+        (None, 90, "skip")
+    config = load_config(write(tmp_path, "waivers: gov/waivers.yaml\nwaiver_max_days: 30\n"
+                                         "checkov:\n  cache_miss: run\n"))
+    assert config.waivers == tmp_path / "gov" / "waivers.yaml"
+    assert (config.waiver_max_days, config.checkov_cache_miss) == (30, "run")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("waivers: ''\n", "waivers: expected the path of the waivers file"),
+    ("waivers: [a]\n", "waivers: expected the path of the waivers file"),
+    ("waiver_max_days: 0\n", "waiver_max_days: expected a whole number of days"),
+    ("waiver_max_days: true\n", "waiver_max_days: expected a whole number of days"),
+    ("waiver_max_days: '90'\n", "waiver_max_days: expected a whole number of days"),
+    ("checkov:\n  cache_miss: always\n", "checkov.cache_miss: 'always' is not one of skip, run"),
+])
+def test_bad_waiver_and_cache_keys_name_the_key(tmp_path: Path, text: str,
+                                                 message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(write(tmp_path, text))

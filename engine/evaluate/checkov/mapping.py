@@ -79,6 +79,7 @@ def to_finding(result: CheckResult, severity_map: SeverityMap) -> Finding:
         remediation=result.guideline,
         controls=mapping.controls,
         catalog=mapping.catalog,
+        suppression=result.suppressed_by if status is Status.FAILED else None,
     )
 
 
@@ -90,7 +91,7 @@ def unregistered_suppression_message(check_name: str, reason: str, *, known: boo
     return (
         f"{check_name} — {verdict}, and hidden by an unregistered inline suppression "
         f"(Checkov skip comment or annotation, reason: \"{text}\"). Inline skips are not "
-        f"honoured: register a waiver to accept this finding."
+        f"honoured: register a waiver and name it in the skip's reason (waiver:<ID>)."
     )
 
 
