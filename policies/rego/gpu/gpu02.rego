@@ -35,12 +35,13 @@ max_per_pod := data.gitops_compliance.params.gpu_max_per_pod
 max_per_workload := data.gitops_compliance.params.gpu_max_per_workload
 
 deny contains finding if {
-	some r in input.resources
-	some c in k8s.containers(r)
-	some name, n in gpu.container_gpus(c.container)
+	some p in gpu_pods
+	some e in p.counts
+	c := e.c
+	some name, n in e.gpus
 	n > max_per_container
-	finding := util.item(r, {
-		"msg": sprintf("%s container \"%s\" asks for %d %s, above the cap of %d per container", [r.address, k8s.container_name(c), n, name, max_per_container]),
+	finding := util.item(p, {
+		"msg": sprintf("%s container \"%s\" asks for %d %s, above the cap of %d per container", [p.address, k8s.container_name(c), n, name, max_per_container]),
 		"attribute": sprintf("%s.resources.limits[\"%s\"]", [k8s.container_path(c), name]),
 	})
 }
@@ -78,14 +79,16 @@ _said_per_pod(pods, n) if {
 # pod count (empty for a PodTemplate, which runs nothing by itself).
 gpu_pods contains p if {
 	some r in input.resources
-	names := gpu.pod_resource_names(r)
+	counts := gpu.container_counts(r)
+	names := gpu.resource_names(counts)
 	count(names) > 0
 	tpl := k8s.pod_template(r)
 	p := {
 		"address": r.address,
 		"file": object.get(r, "file", ""),
 		"prefix": tpl.prefix,
-		"request": {name: gpu.pod_request(r, name) | some name in names},
+		"counts": counts,
+		"request": {name: gpu.pod_request(counts, name) | some name in names},
 		"pods": _workload_pods(r),
 	}
 }

@@ -41,31 +41,37 @@ allocation(ns) := a if {
 	is_object(a)
 }
 
+# GPU workloads of this unit with their namespace and GPU resource names.
+gpu_workloads contains w if {
+	some r in input.resources
+	names := gpu.pod_resource_names(r)
+	count(names) > 0
+	w := {"address": r.address, "file": object.get(r, "file", ""), "namespace": k8s.namespace(r), "resources": names}
+}
+
 # Namespaces with GPU workloads in this unit -> the GPU resources their pods use, and the
 # resource the findings name: the Namespace object when the scope declares it, else the
 # unit's first GPU workload of the namespace (by file, then address).
 gpu_namespaces[ns] := {"resources": resources, "subject": _subject(ns, workloads)} if {
-	some r in input.resources
-	gpu.gpu_pod(r)
-	ns := k8s.namespace(r)
-	workloads := [w | some w in input.resources; gpu.gpu_pod(w); k8s.namespace(w) == ns]
-	resources := {name | some w in workloads; some name in gpu.pod_resource_names(w)}
+	some ns in {w.namespace | some w in gpu_workloads}
+	workloads := [w | some w in gpu_workloads; w.namespace == ns]
+	resources := {name | some w in workloads; some name in w.resources}
 }
 
-_subject(ns, _) := {"address": ns_object.address, "file": ns_object.file, "what": sprintf("namespace %s", [ns])} if {
-	declared := sort([[object.get(n, "file", ""), n.address] | some n in k8s.scope_objects({"Namespace"}); n.name == ns])
-	count(declared) > 0
-	ns_object := {"file": declared[0][0], "address": declared[0][1]}
+# Namespace objects of the scope by name: [[file, address], ...] sorted.
+declared_namespaces[name] := sort([[object.get(n, "file", ""), n.address] | some n in namespace_objects; n.name == name]) if {
+	some name in {n.name | some n in namespace_objects}
+}
+
+namespace_objects := k8s.scope_objects({"Namespace"})
+
+_subject(ns, _) := {"address": declared[0][1], "file": declared[0][0], "what": sprintf("namespace %s", [ns])} if {
+	declared := declared_namespaces[ns]
 }
 
 _subject(ns, workloads) := {"address": first[1], "file": first[0], "what": sprintf("namespace %s (of %s)", [ns, first[1]])} if {
-	not _declared(ns)
-	first := sort([[object.get(w, "file", ""), w.address] | some w in workloads])[0]
-}
-
-_declared(ns) if {
-	some n in k8s.scope_objects({"Namespace"})
-	n.name == ns
+	not declared_namespaces[ns]
+	first := sort([[w.file, w.address] | some w in workloads])[0]
 }
 
 # ResourceQuotas of the scope per namespace, with their GPU keys.

@@ -34,39 +34,51 @@ exempt := data.gitops_compliance.params.gpu_toleration_exempt
 
 queue_label := "kueue.x-k8s.io/queue-name"
 
-deny contains finding if {
+# Every pod template of the unit, read once.
+pods contains p if {
 	some r in input.resources
-	gpu.gpu_pod(r)
 	tpl := k8s.pod_template(r)
-	not _tolerates_gpu(k8s.pod_spec(r))
-	not _flavors_tolerate(r)
-	finding := util.item(r, {
-		"msg": sprintf("%s asks for GPUs but tolerates none of the GPU taints (%s): it cannot land on a GPU node", [r.address, concat(", ", _taint_texts)]),
-		"attribute": k8s.template_attr(tpl, "spec.tolerations"),
+	p := {
+		"address": r.address,
+		"file": object.get(r, "file", ""),
+		"namespace": k8s.namespace(r),
+		"prefix": tpl.prefix,
+		"spec": util.as_object(object.get(tpl.template, "spec", {})),
+		"gpus": gpu.pod_resource_names(r),
+		"queue": _queue_name(r),
+	}
+}
+
+deny contains finding if {
+	some p in pods
+	count(p.gpus) > 0
+	not _tolerates_gpu(p.spec)
+	not _flavors_tolerate(p)
+	finding := util.item(p, {
+		"msg": sprintf("%s asks for GPUs but tolerates none of the GPU taints (%s): it cannot land on a GPU node", [p.address, concat(", ", _taint_texts)]),
+		"attribute": concat("", [p.prefix, "spec.tolerations"]),
 	})
 }
 
 deny contains finding if {
-	some r in input.resources
-	gpu.gpu_pod(r)
-	tpl := k8s.pod_template(r)
-	not _selects_gpu_nodes(k8s.pod_spec(r))
-	not _flavors_select(r)
-	finding := util.item(r, {
-		"msg": sprintf("%s asks for GPUs but neither its nodeSelector nor a required node affinity names an accelerator label (%s)", [r.address, concat(", ", sort(label_keys))]),
-		"attribute": k8s.template_attr(tpl, "spec.nodeSelector"),
+	some p in pods
+	count(p.gpus) > 0
+	not _selects_gpu_nodes(p.spec)
+	not _flavors_select(p)
+	finding := util.item(p, {
+		"msg": sprintf("%s asks for GPUs but neither its nodeSelector nor a required node affinity names an accelerator label (%s)", [p.address, concat(", ", sort(label_keys))]),
+		"attribute": concat("", [p.prefix, "spec.nodeSelector"]),
 	})
 }
 
 deny contains finding if {
-	some r in input.resources
-	tpl := k8s.pod_template(r)
-	not gpu.gpu_pod(r)
-	_tolerates_gpu(k8s.pod_spec(r))
-	not _exempt(r)
-	finding := util.item(r, {
-		"msg": sprintf("%s asks for no GPU but tolerates a GPU taint: it can take a GPU node's CPU and memory from GPU pods (exempt node agents in params.gpu_toleration_exempt)", [r.address]),
-		"attribute": k8s.template_attr(tpl, "spec.tolerations"),
+	some p in pods
+	count(p.gpus) == 0
+	_tolerates_gpu(p.spec)
+	not _exempt(p)
+	finding := util.item(p, {
+		"msg": sprintf("%s asks for no GPU but tolerates a GPU taint: it can take a GPU node's CPU and memory from GPU pods (exempt node agents in params.gpu_toleration_exempt)", [p.address]),
+		"attribute": concat("", [p.prefix, "spec.tolerations"]),
 	})
 }
 
@@ -104,53 +116,63 @@ _gpu_term(term) if {
 	object.get(e, "operator", "") in {"In", "Exists", "Gt"}
 }
 
-_exempt(r) if {
+_exempt(p) if {
 	some pattern in exempt
-	glob.match(pattern, ["/"], r.address)
+	glob.match(pattern, ["/"], p.address)
 }
 
 # Kueue: a Job with a queue-name label is admitted to a flavor of its ClusterQueue, whose
 # nodeLabels and tolerations Kueue adds to the pod template. Counted only when the whole
 # chain is in the scope (LocalQueue -> ClusterQueue -> ResourceFlavor) and every flavor
 # that can hold the GPU resources supplies them.
-_flavors_tolerate(r) if {
-	names := _gpu_flavor_names(r)
+_flavors_tolerate(p) if {
+	names := _gpu_flavor_names(p)
 	count(names) > 0
 	every name in names {
-		some f in _flavors
+		some f in flavors
 		f.name == name
 		_tolerates_gpu(f.spec)
 	}
 }
 
-_flavors_select(r) if {
-	names := _gpu_flavor_names(r)
+_flavors_select(p) if {
+	names := _gpu_flavor_names(p)
 	count(names) > 0
 	every name in names {
-		some f in _flavors
+		some f in flavors
 		f.name == name
 		_selects_gpu_nodes({"nodeSelector": object.get(f.spec, "nodeLabels", {})})
 	}
 }
 
-_flavors contains {"name": f.name, "spec": util.as_object(object.get(f.config, "spec", {}))} if {
+# Kueue objects of the scope (a name may repeat across environments' folders): flavors
+# with their specs, LocalQueues, the resource groups of each ClusterQueue.
+flavors contains {"name": f.name, "spec": util.as_object(object.get(f.config, "spec", {}))} if {
 	some f in k8s.scope_objects({"ResourceFlavor"})
 }
 
-# The flavors of the resource groups of the workload's ClusterQueue that cover one of its
-# GPU resources (empty when the queue is not in the scope).
-_gpu_flavor_names(r) := {object.get(util.as_object(flavor), "name", "") |
-	queue := _queue_name(r)
-	names := gpu.pod_resource_names(r)
-	some lq in k8s.scope_objects({"LocalQueue"})
-	lq.name == queue
-	k8s.namespace(lq) == k8s.namespace(r)
+local_queues contains {"namespace": k8s.namespace(q), "name": q.name, "cluster_queue": object.get(q.config, ["spec", "clusterQueue"], "")} if {
+	some q in k8s.scope_objects({"LocalQueue"})
+}
+
+queue_groups contains {"cluster_queue": cq.name, "covered": covered, "flavors": names} if {
 	some cq in k8s.scope_objects({"ClusterQueue"})
-	cq.name == object.get(lq.config, ["spec", "clusterQueue"], "")
 	some group in util.as_array(object.get(cq.config, ["spec", "resourceGroups"], []))
-	some name in util.as_array(object.get(util.as_object(group), "coveredResources", []))
-	name in names
-	some flavor in util.as_array(object.get(util.as_object(group), "flavors", []))
+	covered := {name | some name in util.as_array(object.get(util.as_object(group), "coveredResources", []))}
+	names := {object.get(util.as_object(f), "name", "") | some f in util.as_array(object.get(util.as_object(group), "flavors", []))}
+}
+
+# The flavors of the resource groups of the pod's ClusterQueue that cover one of its GPU
+# resources (empty when the queue is not in the scope).
+_gpu_flavor_names(p) := {name |
+	p.queue != ""
+	some lq in local_queues
+	lq.name == p.queue
+	lq.namespace == p.namespace
+	some group in queue_groups
+	group.cluster_queue == lq.cluster_queue
+	count(group.covered & p.gpus) > 0
+	some name in group.flavors
 }
 
 _queue_name(r) := object.get(r.config, ["metadata", "labels", queue_label], "") if r.type != "CronJob"

@@ -26,8 +26,9 @@ import data.gitops_compliance.lib.util
 
 deny contains finding if {
 	some r in input.resources
-	some c in k8s.containers(r)
-	profiles := {name | some name, n in gpu.container_gpus(c.container); gpu.mig(name); n > 0}
+	some e in gpu.container_counts(r)
+	c := e.c
+	profiles := {name | some name, n in e.gpus; gpu.mig(name); n > 0}
 	count(profiles) > 1
 	finding := util.item(r, {
 		"msg": sprintf("%s container \"%s\" asks for %d MIG profiles (%s): one profile per container", [r.address, k8s.container_name(c), count(profiles), concat(", ", sort(profiles))]),

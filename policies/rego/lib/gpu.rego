@@ -54,13 +54,20 @@ container_gpus(container) := {name: n |
 	n := max(values)
 }
 
-# The GPU resource names a resource's pod template asks for (count > 0) in any container,
-# init container or sidecar.
-pod_resource_names(resource) := {name |
-	some c in k8s.containers(resource)
-	some name, n in container_gpus(c.container)
+# Every container of a resource's pod template with its GPU counts: [{"c": <k8s.containers
+# entry>, "gpus": {name: n}}]. Policies compute it once per resource and hand it to the
+# functions below (recounting per rule and per resource name costs more than the checks).
+container_counts(resource) := [{"c": c, "gpus": container_gpus(c.container)} | some c in k8s.containers(resource)]
+
+# The GPU resource names the containers ask for (count > 0), init containers and sidecars
+# included.
+resource_names(counts) := {name |
+	some e in counts
+	some name, n in e.gpus
 	n > 0
 }
+
+pod_resource_names(resource) := resource_names(container_counts(resource))
 
 gpu_pod(resource) if count(pod_resource_names(resource)) > 0
 
@@ -69,22 +76,18 @@ gpu_pod(resource) if count(pod_resource_names(resource)) > 0
 #   - the app containers plus every sidecar (restartable init container), and
 #   - for each ordinary init container, its own request plus the sidecars started before it.
 # Before 1.29 (no sidecars) this is max(biggest init container, sum of app containers).
-pod_request(resource, name) := max(candidates) if {
-	cs := k8s.containers(resource)
-	running := sum([object.get(container_gpus(c.container), name, 0) |
-		some c in cs
-		_long_running(c)
-	])
+pod_request(counts, name) := max(candidates) if {
+	running := sum([object.get(e.gpus, name, 0) | some e in counts; _long_running(e.c)])
 	inits := {n |
-		some c in cs
-		c.field == "initContainers"
-		not k8s.sidecar(c)
-		before := sum([object.get(container_gpus(s.container), name, 0) |
-			some s in cs
-			k8s.sidecar(s)
-			s.index < c.index
+		some e in counts
+		e.c.field == "initContainers"
+		not k8s.sidecar(e.c)
+		before := sum([object.get(s.gpus, name, 0) |
+			some s in counts
+			k8s.sidecar(s.c)
+			s.c.index < e.c.index
 		])
-		n := object.get(container_gpus(c.container), name, 0) + before
+		n := object.get(e.gpus, name, 0) + before
 	}
 	candidates := inits | {running}
 }
