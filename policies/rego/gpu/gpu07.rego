@@ -206,9 +206,12 @@ _module_taints(value) := value if util.is_unknown(value)
 
 _module_taints(value) := [util.as_object(t) | some t in value] if is_array(value)
 
-_module_taints(value) := [util.as_object(t) | some _, t in value] if is_object(value)
+_module_taints(value) := [util.as_object(t) | some _, t in value] if {
+	is_object(value)
+	not util.is_unknown(value)
+}
 
-# "key=value:Effect" or "key:Effect"
+# "key=value:Effect" or "key:Effect" (AKS node_taints)
 _azure_taints(value) := value if util.is_unknown(value)
 
 _azure_taints(value) := [t | some text in util.as_array(value); t := _azure_taint(text)] if not util.is_unknown(value)

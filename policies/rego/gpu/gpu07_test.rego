@@ -98,3 +98,12 @@ test_eks_module_node_groups if {
 	bare := {"gpu": {"instance_types": ["g6.xlarge"], "tags": cost_tags}}
 	findings([eks_module(bare, {})]) == {["module.eks", "eks_managed_node_groups.gpu.taints"]}
 }
+
+test_module_with_unresolved_taints_is_not_verified if {
+	node_group_module := {
+		"address": "module.gpu_nodes", "kind": "terraform", "type": "module", "name": "gpu_nodes", "file": "eks.tf", "line": 1,
+		"mode": "module", "module": ".", "provider": "", "tags": cost_tags,
+		"config": {"source": "terraform-aws-modules/eks/aws//modules/eks-managed-node-group", "ami_type": "BOTTLEROCKET_x86_64_NVIDIA", "taints": {"$unknown": "var.taints"}, "tags": cost_tags},
+	}
+	findings([node_group_module]) == {["module.gpu_nodes", "taints"]}
+}
