@@ -17,13 +17,16 @@ def _load(root: Path) -> PolicySet:
 def test_builtin_library_loads() -> None:
     rego = policies_dir() / "rego"
     policy_set = load_policy_set([rego], display_root=rego)
-    assert [p.meta.id for p in policy_set.policies] == ["ENC-05", "GPU-01", "GXP-10", "IAM-02"]
+    assert [p.meta.id for p in policy_set.policies] == [
+        "ENC-05", "GPU-01", "GPU-02", "GPU-03", "GPU-04", "GPU-05", "GPU-06", "GPU-07", "GXP-10",
+        "IAM-02"]
     assert policy_set.packages[0] == "gitops_compliance.encryption.enc05"
-    assert policy_set.libraries == ("gitops_compliance.lib.kubernetes",
+    assert policy_set.libraries == ("gitops_compliance.lib.gpu",
+                                    "gitops_compliance.lib.kubernetes",
                                     "gitops_compliance.lib.util")
     assert {f.file for f in policy_set.test_files} == {
-        "encryption/enc05_test.rego", "gpu/gpu01_test.rego", "gxp/gxp10_test.rego",
-        "iam/iam02_test.rego", "lib/util_test.rego"}
+        "encryption/enc05_test.rego", "gxp/gxp10_test.rego", "iam/iam02_test.rego",
+        "lib/util_test.rego", *(f"gpu/gpu0{i}_test.rego" for i in range(1, 8))}
     assert policy_set.by_id()["GPU-01"].meta.source == "gpu/gpu01.rego"
     assert len(policy_set.digest) == 64
 
