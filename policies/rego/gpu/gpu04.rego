@@ -45,8 +45,32 @@ pods contains p if {
 		"prefix": tpl.prefix,
 		"spec": util.as_object(object.get(tpl.template, "spec", {})),
 		"gpus": gpu.pod_resource_names(r),
-		"queue": _queue_name(r),
+		"queue": _queue(r),
 	}
+}
+
+# The LocalQueue a workload goes to: its queue-name label, else (Jobs, CronJobs: Kueue's
+# LocalQueueDefaulting) the namespace's LocalQueue named "default" when the scope has one.
+_queue(r) := _queue_name(r) if _queue_name(r) != ""
+
+_queue(r) := "default" if {
+	_queue_name(r) == ""
+	r.type in {"Job", "CronJob"}
+	some q in local_queues
+	q.name == "default"
+	q.namespace == k8s.namespace(r)
+}
+
+_queue(r) := "" if {
+	_queue_name(r) == ""
+	not _default_queue(r)
+}
+
+_default_queue(r) if {
+	r.type in {"Job", "CronJob"}
+	some q in local_queues
+	q.name == "default"
+	q.namespace == k8s.namespace(r)
 }
 
 deny contains finding if {

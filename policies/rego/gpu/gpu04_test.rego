@@ -88,3 +88,13 @@ test_kueue_flavor_supplies_toleration_and_selector if {
 	other := workload("Job", "Job/ml/train", {"kueue.x-k8s.io/queue-name": "cpu"}, {"containers": [gpu_container]})
 	count(gpu04.deny) == 2 with input as unit([other]) with data.inventory as {"terraform": [], "kubernetes": kueue}
 }
+
+# Kueue's LocalQueueDefaulting: a Job without the label goes to the namespace's "default" queue.
+test_default_local_queue_flavor_applies_to_unlabelled_jobs if {
+	default_queue := json.patch(kueue[0], [{"op": "replace", "path": "/name", "value": "default"}])
+	scope := array.concat([default_queue], array.slice(kueue, 1, 3))
+	job := workload("Job", "Job/ml/train", {}, {"containers": [gpu_container]})
+	count(gpu04.deny) == 0 with input as unit([job]) with data.inventory as {"terraform": [], "kubernetes": scope}
+	deployment := workload("Deployment", "Deployment/ml/serve", {}, {"containers": [gpu_container]})
+	count(gpu04.deny) == 2 with input as unit([deployment]) with data.inventory as {"terraform": [], "kubernetes": scope}
+}

@@ -4,7 +4,8 @@
 #   GPU Jobs (Job, CronJob) carry the kueue.x-k8s.io/queue-name label (on a CronJob, on its
 #   jobTemplate), so Kueue admits them within the team's quota instead of letting them
 #   race for GPUs; when the scope defines LocalQueues in the Job's namespace, the label
-#   names one of them. Every Kueue ClusterQueue resource group covering a GPU resource sets
+#   names one of them (a namespace with a LocalQueue named "default" needs no label: Kueue
+#   assigns that queue). Every Kueue ClusterQueue resource group covering a GPU resource sets
 #   a whole nominalQuota for it in each flavor, and a borrowingLimit when the queue is in
 #   a cohort (without one it may borrow every idle GPU of the cohort).
 # scope: package
@@ -49,6 +50,7 @@ gpu_jobs contains j if {
 deny contains finding if {
 	some j in gpu_jobs
 	not _named(j.queue)
+	not _default_queue(j.namespace)
 	finding := util.item(j, {
 		"msg": sprintf("%s asks for GPUs but has no %s label: Kueue does not admit it, so it runs outside the team's GPU quota%s", [j.address, queue_label, _annotation_note(j)]),
 		"attribute": sprintf("%s.labels[\"%s\"]", [j.path, queue_label]),
@@ -65,6 +67,14 @@ deny contains finding if {
 		"msg": sprintf("%s is queued to \"%s\", which is not a LocalQueue of namespace %s (%s): Kueue never admits it", [j.address, j.queue, j.namespace, concat(", ", sort(queues))]),
 		"attribute": sprintf("%s.labels[\"%s\"]", [j.path, queue_label]),
 	})
+}
+
+# Kueue (LocalQueueDefaulting, on by default since v0.10) gives a Job without the label the
+# LocalQueue named "default" of its namespace, when there is one.
+_default_queue(namespace) if {
+	some q in k8s.scope_objects({"LocalQueue"})
+	q.name == "default"
+	k8s.namespace(q) == namespace
 }
 
 _named(queue) if {

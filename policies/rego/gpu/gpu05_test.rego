@@ -64,3 +64,9 @@ test_cohort_without_borrowing_limit_fires if {
 	spec := object.union(gpu_group([{"name": "cpu", "nominalQuota": 64}, {"name": "nvidia.com/gpu", "nominalQuota": 8}]), {"cohort": "research"})
 	findings([cluster_queue(spec)]) == {["ClusterQueue/ml", "spec.resourceGroups[0].flavors[0].resources[1].borrowingLimit"]}
 }
+
+test_default_local_queue_needs_no_label if {
+	findings([job({}), cronjob({}), local_queue("default")]) == set()
+	other_namespace := object.union(local_queue("default"), {"namespace": "web", "address": "LocalQueue/web/default"})
+	count(findings([job({}), other_namespace])) == 1
+}

@@ -75,8 +75,10 @@ groups contains g if {
 	r.kind == "terraform"
 	r.type == "module"
 	config := util.as_object(r.config)
+	object.get(config, "create", true) != false
 	some name, raw in util.as_object(object.get(config, "eks_managed_node_groups", {}))
 	group := object.union(util.as_object(object.get(config, "eks_managed_node_group_defaults", {})), util.as_object(raw))
+	object.get(group, "create", true) != false
 	_aws_gpu(group)
 	at := sprintf("eks_managed_node_groups.%s.", [name])
 	g := _module_group(r, group, at, sprintf("%s node group \"%s\"", [r.address, name]))
@@ -90,6 +92,7 @@ groups contains g if {
 	source := object.get(config, "source", "")
 	is_string(source)
 	contains(source, "eks-managed-node-group")
+	object.get(config, "create", true) != false
 	_aws_gpu(config)
 	g := _module_group(r, config, "", r.address)
 }

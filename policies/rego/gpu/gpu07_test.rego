@@ -107,3 +107,10 @@ test_module_with_unresolved_taints_is_not_verified if {
 	}
 	findings([node_group_module]) == {["module.gpu_nodes", "taints"]}
 }
+
+test_disabled_module_groups_are_skipped if {
+	groups := {"gpu": {"create": false, "instance_types": ["p5.48xlarge"], "max_size": 40}}
+	findings([eks_module(groups, cost_tags)]) == set()
+	disabled := json.patch(eks_module({"gpu": {"instance_types": ["p5.48xlarge"], "max_size": 40}}, cost_tags), [{"op": "add", "path": "/config/create", "value": false}])
+	findings([disabled]) == set()
+}
