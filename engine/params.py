@@ -59,14 +59,19 @@ DEFAULT_PARAMS: dict[str, Any] = {
         "accelerator",
     ],
     # GPU-04: workloads allowed to tolerate the GPU taints without asking for a GPU (node
-    # agents that tolerate every taint). Globs over addresses ("Kind/namespace/name"; `*`
-    # does not cross "/").
+    # agents that tolerate every taint: GPU operator, exporters, log shippers, CNI and CSI
+    # node plugins). Globs over addresses ("Kind/namespace/name"; `*` does not cross "/").
     "gpu_toleration_exempt": [
         "DaemonSet/kube-system/*",
         "DaemonSet/gpu-operator/*",
         "DaemonSet/*/*node-exporter*",
         "DaemonSet/*/*dcgm-exporter*",
         "DaemonSet/*/*nvidia-device-plugin*",
+        # node agents that must run on every node, GPU nodes included
+        "DaemonSet/*/*fluent-bit*", "DaemonSet/*/*fluentd*", "DaemonSet/*/*promtail*",
+        "DaemonSet/*/*datadog*", "DaemonSet/*/*opentelemetry*", "DaemonSet/*/*otel-collector*",
+        "DaemonSet/*/*csi-node*", "DaemonSet/*/*cilium*", "DaemonSet/*/*calico-node*",
+        "DaemonSet/*/*falco*",
     ],
     # GPU-07: GPU node groups. Instance types (regular expressions, whole-name match) and the
     # cap on a group's max_size / max_count; tags every GPU node group carries.

@@ -71,7 +71,7 @@ test_non_gpu_pod_tolerating_gpu_taint_fires if {
 test_exempt_daemonsets_may_tolerate_everything if {
 	spec := {"containers": [cpu_container], "tolerations": [{"operator": "Exists"}]}
 	findings([workload("DaemonSet", "DaemonSet/monitoring/prometheus-node-exporter", {}, spec)]) == set()
-	findings([workload("DaemonSet", "DaemonSet/monitoring/fluent-bit", {}, spec)]) == {["DaemonSet/monitoring/fluent-bit", "spec.template.spec.tolerations"]}
+	findings([workload("DaemonSet", "DaemonSet/batch/image-prepuller", {}, spec)]) == {["DaemonSet/batch/image-prepuller", "spec.template.spec.tolerations"]}
 }
 
 kueue := [
