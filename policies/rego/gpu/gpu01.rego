@@ -12,7 +12,7 @@
 #   family: gpu
 #   controls: []
 #   regulatory: false
-#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, PyTorchJob, TFJob, MPIJob, XGBoostJob, PaddleJob, JAXJob, JobSet, LeaderWorkerSet, RayCluster]
 #   remediation: >-
 #     Set the GPU resource in resources.limits with a whole number; either drop it from
 #     resources.requests or make the request equal to the limit.

@@ -9,7 +9,8 @@
 #   workload's total, pods x the pod's request, where pods is replicas (the largest
 #   maxReplicas of a HorizontalPodAutoscaler or KEDA ScaledObject targeting it, when one
 #   does), a Job's parallelism (at most its completions), a CronJob's Job, one per node for
-#   a DaemonSet and 1 for a Pod.
+#   a DaemonSet and 1 for a Pod; the ML operator kinds (Kubeflow training jobs, JobSet,
+#   LeaderWorkerSet, RayCluster) add up their roles' pods.
 # scope: package
 # custom:
 #   id: GPU-02
@@ -17,7 +18,7 @@
 #   family: gpu
 #   controls: []
 #   regulatory: false
-#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, PyTorchJob, TFJob, MPIJob, XGBoostJob, PaddleJob, JAXJob, JobSet, LeaderWorkerSet, RayCluster]
 #   remediation: >-
 #     Lower the GPU count, the replicas / HPA maxReplicas or the Job parallelism; if the
 #     workload really needs more, raise gpu_max_per_container, gpu_max_per_pod or
@@ -58,6 +59,7 @@ deny contains finding if {
 
 deny contains finding if {
 	some p in gpu_pods
+	not p.operator
 	count(p.pods) > 0
 	some name, n in p.request
 	total := p.pods.n * n
@@ -66,6 +68,31 @@ deny contains finding if {
 	finding := util.item(p, {
 		"msg": sprintf("%s runs %d GPUs of %s at once (%s x %d per pod), above the cap of %d per workload", [p.address, total, name, p.pods.why, n, max_per_workload]),
 		"attribute": p.pods.attr,
+	})
+}
+
+# ML operator kinds (Kubeflow jobs, JobSet, LeaderWorkerSet, RayCluster): the workload is
+# every role together, each role's pods x its pod's request.
+deny contains finding if {
+	some key in {[p.address, p.file] | some p in gpu_pods; p.operator}
+	parts := [p | some p in gpu_pods; p.operator; p.address == key[0]; p.file == key[1]]
+	names := {n |
+		some p in parts
+		some n, _ in p.request
+	}
+	some name in names
+	total := sum([n |
+		some p in parts
+		n := p.pods.n * object.get(p.request, name, 0)
+	])
+	total > max_per_workload
+	how := concat(" + ", sort([sprintf("%s: %d x %d", [trim_suffix(trim_suffix(p.prefix, "."), ".template"), p.pods.n, object.get(p.request, name, 0)]) |
+		some p in parts
+		object.get(p.request, name, 0) > 0
+	]))
+	finding := util.item({"address": key[0], "file": key[1]}, {
+		"msg": sprintf("%s runs %d GPUs of %s at once (%s), above the cap of %d per workload", [key[0], total, name, how, max_per_workload]),
+		"attribute": "spec",
 	})
 }
 
@@ -79,19 +106,23 @@ _said_per_pod(pods, n) if {
 # pod count (empty for a PodTemplate, which runs nothing by itself).
 gpu_pods contains p if {
 	some r in input.resources
-	counts := gpu.container_counts(r)
-	names := gpu.resource_names(counts)
+	some t in gpu.templates(r)
+	names := gpu.resource_names(t.counts)
 	count(names) > 0
-	tpl := k8s.pod_template(r)
 	p := {
 		"address": r.address,
 		"file": object.get(r, "file", ""),
-		"prefix": tpl.prefix,
-		"counts": counts,
-		"request": {name: gpu.pod_request(counts, name) | some name in names},
-		"pods": _workload_pods(r),
+		"prefix": t.prefix,
+		"counts": t.counts,
+		"request": {name: gpu.pod_request(t.counts, name) | some name in names},
+		"pods": _template_pods(r, t),
+		"operator": t.pods != null,
 	}
 }
+
+_template_pods(r, t) := _workload_pods(r) if t.pods == null
+
+_template_pods(_, t) := {"n": t.pods} if t.pods != null
 
 _workload_pods(r) := _pods(r)
 

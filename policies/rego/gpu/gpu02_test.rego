@@ -124,3 +124,46 @@ test_unparsable_counts_are_not_guessed if {
 	spec := {"replicas": "many", "template": {"spec": {"containers": [container("main", "0.5"), container("b", null)]}}}
 	count(gpu02.deny) == 0 with input as unit([workload("Deployment", spec)])
 }
+
+pytorchjob(master, workers, n) := {
+	"address": "PyTorchJob/ml/llama", "kind": "kubernetes", "type": "PyTorchJob", "name": "llama",
+	"file": "k8s/pytorchjob.yaml", "line": 1, "namespace": "ml",
+	"config": {"kind": "PyTorchJob", "spec": {"pytorchReplicaSpecs": {
+		"Master": {"replicas": master, "template": {"spec": {"containers": [container("pytorch", n)]}}},
+		"Worker": {"replicas": workers, "template": {"spec": {"containers": [container("pytorch", n)]}}},
+	}}},
+}
+
+# Kubeflow: the workload is every role together (1 master + 3 workers) x 4 = 16 > 8.
+test_operator_roles_add_up if {
+	findings := gpu02.deny with input as unit([pytorchjob(1, 3, 4)])
+	[[f.attribute, f.msg] | some f in findings] == [["spec", "PyTorchJob/ml/llama runs 16 GPUs of nvidia.com/gpu at once (spec.pytorchReplicaSpecs.Master: 1 x 4 + spec.pytorchReplicaSpecs.Worker: 3 x 4), above the cap of 8 per workload"]]
+	count(gpu02.deny) == 0 with input as unit([pytorchjob(1, 1, 4)])
+}
+
+test_operator_pod_cap_is_per_role if {
+	attributes([pytorchjob(1, 0, 9)]) == {
+		"spec.pytorchReplicaSpecs.Master.template.spec",
+		"spec.pytorchReplicaSpecs.Master.template.spec.containers[0].resources.limits[\"nvidia.com/gpu\"]",
+		"spec.pytorchReplicaSpecs.Worker.template.spec",
+		"spec.pytorchReplicaSpecs.Worker.template.spec.containers[0].resources.limits[\"nvidia.com/gpu\"]",
+		"spec",
+	}
+}
+
+test_jobset_and_leaderworkerset_pod_counts if {
+	jobset := {
+		"address": "JobSet/ml/train", "kind": "kubernetes", "type": "JobSet", "name": "train", "file": "k8s/js.yaml", "line": 1, "namespace": "ml",
+		"config": {"kind": "JobSet", "spec": {"replicatedJobs": [{"name": "workers", "replicas": 2, "template": {"spec": {"parallelism": 2, "completions": 2, "template": {"spec": {"containers": [container("w", 2)]}}}}}]}},
+	}
+	# 2 jobs x 2 pods x 2 GPUs = 8: at the cap
+	count(gpu02.deny) == 0 with input as unit([jobset])
+	lws := {
+		"address": "LeaderWorkerSet/ml/llm", "kind": "kubernetes", "type": "LeaderWorkerSet", "name": "llm", "file": "k8s/lws.yaml", "line": 1, "namespace": "ml",
+		"config": {"kind": "LeaderWorkerSet", "spec": {"replicas": 2, "leaderWorkerTemplate": {"size": 2, "leaderTemplate": {"spec": {"containers": [container("l", 2)]}}, "workerTemplate": {"spec": {"containers": [container("w", 2)]}}}}},
+	}
+	# 2 groups x (1 leader + 1 worker) x 2 GPUs = 8; size 3 gives 2 x (2 + 4) = 12
+	count(gpu02.deny) == 0 with input as unit([lws])
+	bigger := json.patch(lws, [{"op": "replace", "path": "/config/spec/leaderWorkerTemplate/size", "value": 3}])
+	[f.msg | some f in gpu02.deny] == ["LeaderWorkerSet/ml/llm runs 12 GPUs of nvidia.com/gpu at once (spec.leaderWorkerTemplate.leaderTemplate: 2 x 2 + spec.leaderWorkerTemplate.workerTemplate: 4 x 2), above the cap of 8 per workload"] with input as unit([bigger])
+}

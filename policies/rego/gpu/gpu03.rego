@@ -16,7 +16,7 @@
 #   family: gpu
 #   controls: []
 #   regulatory: false
-#   applies_to: [Namespace, ResourceQuota, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   applies_to: [Namespace, ResourceQuota, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, PyTorchJob, TFJob, MPIJob, XGBoostJob, PaddleJob, JAXJob, JobSet, LeaderWorkerSet, RayCluster]
 #   remediation: >-
 #     Add the namespace's allocation under params.gpu_namespace_allocations in
 #     .gitops-compliance.yaml and a ResourceQuota in the namespace with

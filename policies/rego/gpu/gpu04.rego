@@ -14,7 +14,7 @@
 #   family: gpu
 #   controls: []
 #   regulatory: false
-#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, PyTorchJob, TFJob, MPIJob, XGBoostJob, PaddleJob, JAXJob, JobSet, LeaderWorkerSet, RayCluster]
 #   remediation: >-
 #     GPU pods: add a toleration of the GPU taint (key nvidia.com/gpu, effect NoSchedule)
 #     and a nodeSelector such as nvidia.com/gpu.present: "true". Other pods: drop the
@@ -37,14 +37,14 @@ queue_label := "kueue.x-k8s.io/queue-name"
 # Every pod template of the unit, read once.
 pods contains p if {
 	some r in input.resources
-	tpl := k8s.pod_template(r)
+	some t in gpu.templates(r)
 	p := {
 		"address": r.address,
 		"file": object.get(r, "file", ""),
 		"namespace": k8s.namespace(r),
-		"prefix": tpl.prefix,
-		"spec": util.as_object(object.get(tpl.template, "spec", {})),
-		"gpus": gpu.pod_resource_names(r),
+		"prefix": t.prefix,
+		"spec": t.spec,
+		"gpus": gpu.resource_names(t.counts),
 		"queue": _queue(r),
 	}
 }

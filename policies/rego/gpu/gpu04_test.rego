@@ -98,3 +98,20 @@ test_default_local_queue_flavor_applies_to_unlabelled_jobs if {
 	deployment := workload("Deployment", "Deployment/ml/serve", {}, {"containers": [gpu_container]})
 	count(gpu04.deny) == 2 with input as unit([deployment]) with data.inventory as {"terraform": [], "kubernetes": scope}
 }
+
+role(spec) := {"replicas": 1, "template": {"spec": spec}}
+
+# Each role of an ML operator kind is its own pod template.
+test_operator_roles_are_checked_each if {
+	job := {
+		"address": "PyTorchJob/ml/llama", "kind": "kubernetes", "type": "PyTorchJob", "name": "llama", "file": "k8s/pt.yaml", "line": 1, "namespace": "ml",
+		"config": {"kind": "PyTorchJob", "spec": {"pytorchReplicaSpecs": {
+			"Master": role({"containers": [gpu_container], "tolerations": [gpu_toleration], "nodeSelector": {"nvidia.com/gpu.present": "true"}}),
+			"Worker": role({"containers": [gpu_container]}),
+		}}},
+	}
+	findings([job]) == {
+		["PyTorchJob/ml/llama", "spec.pytorchReplicaSpecs.Worker.template.spec.tolerations"],
+		["PyTorchJob/ml/llama", "spec.pytorchReplicaSpecs.Worker.template.spec.nodeSelector"],
+	}
+}

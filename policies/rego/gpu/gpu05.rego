@@ -1,7 +1,7 @@
 # METADATA
 # title: GPU Jobs queue through Kueue; GPU ClusterQueues set their quotas
 # description: >-
-#   GPU Jobs (Job, CronJob) carry the kueue.x-k8s.io/queue-name label (on a CronJob, on its
+#   GPU Jobs (Job, CronJob, and the batch ML operator kinds Kueue integrates) carry the kueue.x-k8s.io/queue-name label (on a CronJob, on its
 #   jobTemplate), so Kueue admits them within the team's quota instead of letting them
 #   race for GPUs; when the scope defines LocalQueues in the Job's namespace, the label
 #   names one of them (a namespace with a LocalQueue named "default" needs no label: Kueue
@@ -15,7 +15,7 @@
 #   family: gpu
 #   controls: []
 #   regulatory: false
-#   applies_to: [Job, CronJob, ClusterQueue]
+#   applies_to: [Job, CronJob, PyTorchJob, TFJob, MPIJob, XGBoostJob, PaddleJob, JAXJob, JobSet, RayCluster, ClusterQueue]
 #   remediation: >-
 #     Label GPU Jobs with kueue.x-k8s.io/queue-name: <LocalQueue of the namespace> (a
 #     CronJob in spec.jobTemplate.metadata.labels); in ClusterQueues give each GPU resource
@@ -29,7 +29,10 @@ import data.gitops_compliance.lib.util
 queue_label := "kueue.x-k8s.io/queue-name"
 
 # Where a Job's labels are: the Job's own metadata, or a CronJob's jobTemplate.
-_labels_at := {"Job": ["metadata"], "CronJob": ["spec", "jobTemplate", "metadata"]}
+# Kueue reads the label from the metadata of the ML operator kinds it integrates as well.
+_labels_at := object.union({"Job": ["metadata"], "CronJob": ["spec", "jobTemplate", "metadata"]}, {kind: ["metadata"] |
+	some kind in {"PyTorchJob", "TFJob", "MPIJob", "XGBoostJob", "PaddleJob", "JAXJob", "JobSet", "RayCluster"}
+})
 
 gpu_jobs contains j if {
 	some r in input.resources

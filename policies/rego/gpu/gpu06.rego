@@ -14,7 +14,7 @@
 #   family: gpu
 #   controls: []
 #   regulatory: false
-#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate]
+#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, PyTorchJob, TFJob, MPIJob, XGBoostJob, PaddleJob, JAXJob, JobSet, LeaderWorkerSet, RayCluster]
 #   remediation: >-
 #     Ask for one MIG profile per container (several slices of that profile are fine), and
 #     put MIG and whole-GPU work in separate pods.
@@ -38,13 +38,13 @@ deny contains finding if {
 
 deny contains finding if {
 	some r in input.resources
-	names := gpu.pod_resource_names(r)
+	some t in gpu.templates(r)
+	names := gpu.resource_names(t.counts)
 	"nvidia.com/gpu" in names
 	migs := {name | some name in names; gpu.mig(name)}
 	count(migs) > 0
-	tpl := k8s.pod_template(r)
 	finding := util.item(r, {
 		"msg": sprintf("%s mixes whole GPUs (nvidia.com/gpu) and MIG slices (%s) in one pod", [r.address, concat(", ", sort(migs))]),
-		"attribute": k8s.template_attr(tpl, "spec.containers"),
+		"attribute": concat("", [t.prefix, "spec.containers"]),
 	})
 }

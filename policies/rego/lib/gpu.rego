@@ -69,6 +69,18 @@ resource_names(counts) := {name |
 
 pod_resource_names(resource) := resource_names(container_counts(resource))
 
+# Every pod template of a resource with its containers' GPU counts: [{"prefix", "spec",
+# "pods", "counts"}] ("pods": see k8s.pod_templates).
+templates(resource) := [t |
+	some tpl in k8s.pod_templates(resource)
+	t := {
+		"prefix": tpl.prefix,
+		"spec": util.as_object(object.get(tpl.template, "spec", {})),
+		"pods": tpl.pods,
+		"counts": [{"c": c, "gpus": container_gpus(c.container)} | some c in k8s.template_containers(tpl)],
+	}
+]
+
 gpu_pod(resource) if count(pod_resource_names(resource)) > 0
 
 # The pod's effective request of one resource, as the scheduler and ResourceQuota compute

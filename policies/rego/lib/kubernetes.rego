@@ -3,9 +3,8 @@ package gitops_compliance.lib.kubernetes
 
 import data.gitops_compliance.lib.util
 
-# Kinds that carry a pod template (GXP-10 labels, the GPU rules). Core kinds only: operator
-# kinds with several templates (Kubeflow PyTorchJob, JobSet, LeaderWorkerSet, RayCluster)
-# are not read yet.
+# Kinds that carry one pod template (GXP-10 labels, the GPU rules). Operator kinds with
+# several templates are read by pod_templates() below.
 pod_template_kinds := {kind | some kind, _ in _templates}
 
 # Where the template sits, as a path for object.get and as an attribute-path prefix.
@@ -32,12 +31,126 @@ pod_template(resource) := {"prefix": where.prefix, "template": template} if {
 # Attribute path of a field below the pod template: "spec.template." + suffix.
 template_attr(tpl, suffix) := concat("", [tpl.prefix, suffix])
 
-# Every container and init container of a resource's pod template:
+# Every pod template of a resource: {"prefix", "template", "pods"} — the single template of
+# the kinds above, and one per role of the ML operator kinds: Kubeflow training jobs
+# (spec.<framework>ReplicaSpecs.<Role>.template), JobSet (spec.replicatedJobs[i].template
+# .spec.template), LeaderWorkerSet (leaderTemplate / workerTemplate) and RayCluster (head and
+# worker groups). "pods" is how many pods of that template run at once, for the operator
+# kinds (the core kinds' counts depend on HPAs and are GPU-02's); null for the core kinds.
+pod_templates(resource) := {t |
+	tpl := pod_template(resource)
+	t := {"prefix": tpl.prefix, "template": tpl.template, "pods": null}
+} | _operator_templates(resource)
+
+_replica_specs := {
+	"PyTorchJob": "pytorchReplicaSpecs", "TFJob": "tfReplicaSpecs", "MPIJob": "mpiReplicaSpecs",
+	"XGBoostJob": "xgbReplicaSpecs", "PaddleJob": "paddleReplicaSpecs", "JAXJob": "jaxReplicaSpecs",
+}
+
+# Kinds whose pod templates pod_templates() reads besides the single-template ones.
+operator_kinds := {kind | some kind, _ in _replica_specs} | {"JobSet", "LeaderWorkerSet", "RayCluster"}
+
+_operator_templates(resource) := {t |
+	resource.kind == "kubernetes"
+	field := _replica_specs[resource.type]
+	some role, replica in util.as_object(object.get(resource.config, ["spec", field], {}))
+	is_object(replica)
+	t := {
+		"prefix": sprintf("spec.%s.%s.template.", [field, role]),
+		"template": util.as_object(object.get(replica, "template", {})),
+		"pods": _whole_or(object.get(replica, "replicas", 1), 1),
+	}
+} | {t |
+	resource.kind == "kubernetes"
+	resource.type == "JobSet"
+	some i, job in util.as_array(object.get(resource.config, ["spec", "replicatedJobs"], []))
+	is_object(job)
+	job_spec := util.as_object(object.get(job, ["template", "spec"], {}))
+	t := {
+		"prefix": sprintf("spec.replicatedJobs[%d].template.spec.template.", [i]),
+		"template": util.as_object(object.get(job_spec, "template", {})),
+		"pods": _whole_or(object.get(job, "replicas", 1), 1) * _job_pods(job_spec),
+	}
+} | {t |
+	resource.kind == "kubernetes"
+	resource.type == "LeaderWorkerSet"
+	lws := util.as_object(object.get(resource.config, ["spec", "leaderWorkerTemplate"], {}))
+	groups := _whole_or(object.get(resource.config, ["spec", "replicas"], 1), 1)
+	size := _whole_or(object.get(lws, "size", 1), 1)
+	some role in ["leaderTemplate", "workerTemplate"]
+	is_object(object.get(lws, role, null))
+	t := {
+		"prefix": sprintf("spec.leaderWorkerTemplate.%s.", [role]),
+		"template": lws[role],
+		"pods": groups * _lws_pods(lws, role, size),
+	}
+} | {t |
+	resource.kind == "kubernetes"
+	resource.type == "RayCluster"
+	head := util.as_object(object.get(resource.config, ["spec", "headGroupSpec"], {}))
+	t := {"prefix": "spec.headGroupSpec.template.", "template": util.as_object(object.get(head, "template", {})), "pods": 1}
+} | {t |
+	resource.kind == "kubernetes"
+	resource.type == "RayCluster"
+	some i, group in util.as_array(object.get(resource.config, ["spec", "workerGroupSpecs"], []))
+	is_object(group)
+	t := {
+		"prefix": sprintf("spec.workerGroupSpecs[%d].template.", [i]),
+		"template": util.as_object(object.get(group, "template", {})),
+		"pods": _whole_or(object.get(group, "maxReplicas", object.get(group, "replicas", 1)), 1),
+	}
+}
+
+# A Job runs `parallelism` pods at once (default 1), never more than its completions.
+_job_pods(spec) := min({
+	_whole_or(object.get(spec, "parallelism", 1), 1),
+	_whole_or(object.get(spec, "completions", null), _whole_or(object.get(spec, "parallelism", 1), 1)),
+})
+
+# A LeaderWorkerSet group is `size` pods: one leader and size - 1 workers when a leader
+# template is given, else size workers.
+_lws_pods(_, "leaderTemplate", _) := 1
+
+_lws_pods(lws, "workerTemplate", size) := size - 1 if is_object(object.get(lws, "leaderTemplate", null))
+
+_lws_pods(lws, "workerTemplate", size) := size if not is_object(object.get(lws, "leaderTemplate", null))
+
+# A whole number (2, 2.0, "2"), or `fallback`.
+_whole_or(value, _) := value if {
+	is_number(value)
+	value >= 0
+	round(value) == value
+}
+
+_whole_or(value, _) := to_number(value) if {
+	is_string(value)
+	regex.match(`^[0-9]+$`, value)
+}
+
+_whole_or(value, fallback) := fallback if not _is_whole(value)
+
+_is_whole(value) if {
+	is_number(value)
+	value >= 0
+	round(value) == value
+}
+
+_is_whole(value) if {
+	is_string(value)
+	regex.match(`^[0-9]+$`, value)
+}
+
+# Every container and init container of a resource's pod templates:
 # {"prefix": "spec.template.", "field": "containers", "index": 0, "container": {...}}.
 # Paths and names are formatted only for findings (container_path, container_name):
 # formatting every container of a large unit costs more than the checks themselves.
 containers(resource) := {c |
-	tpl := pod_template(resource)
+	some tpl in pod_templates(resource)
+	some c in template_containers(tpl)
+}
+
+# The containers and init containers of one pod template (an entry of pod_templates).
+template_containers(tpl) := {c |
 	spec := util.as_object(object.get(tpl.template, "spec", {}))
 	some field in ["initContainers", "containers"]
 	list := object.get(spec, field, [])
