@@ -167,3 +167,11 @@ test_jobset_and_leaderworkerset_pod_counts if {
 	bigger := json.patch(lws, [{"op": "replace", "path": "/config/spec/leaderWorkerTemplate/size", "value": 3}])
 	[f.msg | some f in gpu02.deny] == ["LeaderWorkerSet/ml/llm runs 12 GPUs of nvidia.com/gpu at once (spec.leaderWorkerTemplate.leaderTemplate: 2 x 2 + spec.leaderWorkerTemplate.workerTemplate: 4 x 2), above the cap of 8 per workload"] with input as unit([bigger])
 }
+
+# The init container runs before the app containers but its GPUs are held by the pod too.
+test_big_init_container_sets_the_pod_request if {
+	params := object.union(data.gitops_compliance.params, {"gpu_max_per_container": 16})
+	spec := {"initContainers": [container("warmup", 12)], "containers": [container("main", 1)]}
+	findings := gpu02.deny with input as unit([deployment(1, spec)]) with data.gitops_compliance.params as params
+	[f.msg | some f in findings] == ["Deployment/ml/trainer: each pod asks for 12 nvidia.com/gpu (effective request: init containers, app containers and sidecars), above the cap of 8 per pod"]
+}
