@@ -41,7 +41,7 @@ def test_values_sets_and_descriptors_are_scanned_as_deployed(tmp_path: Path) -> 
         (ARGO, "Deployment/ml-canary/scorer-canary-scorer", DEPLOYMENT_TEMPLATE, 2),
         (FLUX, "Deployment/ml-batch/scorer-batch-scorer", DEPLOYMENT_TEMPLATE, 2),
     }
-    [prod] = [f for f in document["findings"] if f["unit"] == PROD]
+    [prod] = [f for f in document["findings"] if f["unit"] == PROD and f["policy_id"] == "GPU-01"]
     assert (prod["chart"], prod["values_set"], prod["template"]) == (
         "scorer", "values-prod.yaml", "templates/deployment.yaml")
     units = [u["identity"] for u in document["scan"]["units"]]

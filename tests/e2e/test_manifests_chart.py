@@ -56,14 +56,17 @@ def test_chart_renders_gpu_workloads_as_the_policies_expect() -> None:
     assert "PodDisruptionBudget" not in {r.type for r in dev}  # one replica in dev
 
 
-def test_chart_scans_clean_with_checkov_and_rego() -> None:
-    run = run_cli("scan", str(REPO_ROOT / CHART), "-o", "json")
+def test_the_sample_with_its_chart_scans_clean_with_checkov_and_rego() -> None:
+    # The README's main command. The whole sample, not the chart folder alone: the chart
+    # deploys into ml-inference, whose GPU ResourceQuota (GPU-03) lives in the manifests.
+    run = run_cli("scan", str(MANIFESTS), "-o", "json")
     document = run.json()
     assert document["errors"] == []
     assert [f for f in document["findings"] if f["status"] == "failed"] == []
     assert run.code == 0
-    assert len(document["scan"]["units"]) == 3
+    charts = [u for u in document["scan"]["units"] if u["identity"].startswith("chart:")]
+    assert len(charts) == 3
     # Checkov and Rego did check the rendered objects: 5 in defaults and dev (one replica,
-    # no PDB), 6 in prod.
-    assert document["scan"]["resource_count"] == 16
+    # no PDB), 6 in prod, among everything else the sample holds.
+    assert document["scan"]["resource_count"] >= 16 + 100
     assert document["summary"]["passed_checks"] > 16 * 10

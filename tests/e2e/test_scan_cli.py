@@ -347,11 +347,12 @@ LABELLED_NAMESPACE = ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ok\n 
                       "    cost-center: c\n")
 
 
-@pytest.mark.parametrize(("secret_body", "passed"), [("type: Opaque\n", 2),
-                                                     ("data:\n  k: dmFsdWU=\n", 1)])
+@pytest.mark.parametrize(("secret_body", "passed"), [("type: Opaque\n", 3),
+                                                     ("data:\n  k: dmFsdWU=\n", 2)])
 def test_rego_passes_are_counted_per_applicable_resource(
         repo_factory: Callable[..., Path], secret_body: str, passed: int) -> None:
-    # GXP-10 applies to the Namespace, ENC-05 to the Secret: each passes or fails once.
+    # GXP-10 and GPU-03 apply to the Namespace, ENC-05 to the Secret: each passes or fails
+    # once.
     repo = repo_factory(files={
         "ns.yaml": LABELLED_NAMESPACE,
         "secret.yaml": f"apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: ok}}\n"

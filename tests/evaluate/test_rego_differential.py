@@ -121,7 +121,7 @@ def test_synthetic_scope_equals_opa() -> None:
     # not an empty comparison: every policy that judges Kubernetes objects reports here
     fired = {policy.meta.id for policy, rules in zip(POLICY_SET.policies, regorus_result,
                                                      strict=True) if any(rules)}
-    assert fired == {"ENC-05", "GPU-01", "GXP-10"}
+    assert fired == {"ENC-05", "GPU-01", "GPU-03", "GPU-04", "GPU-05", "GPU-06", "GXP-10"}
     assert _normalized(regorus_result) == _normalized(opa_result)
 
 

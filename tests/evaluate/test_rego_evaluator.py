@@ -314,6 +314,14 @@ EXPECTED = {
     ("GPU-01", "Deployment/app/web", "envs/dev/app.yaml", 10,
      "spec.template.spec.containers[0].resources.limits[\"nvidia.com/gpu\"]"),
     ("GXP-10", "Deployment/app/web", "envs/prod/app.yaml", 10, "spec.template.metadata.labels"),
+    # the prod copy asks for a whole GPU: namespace app has no allocation nor GPU quota, and
+    # the pod neither tolerates the GPU taint nor selects GPU nodes
+    ("GPU-03", "Namespace/app", "envs/dev/ns.yaml", 1, "gpu_namespace_allocations[\"app\"]"),
+    ("GPU-03", "Namespace/app", "envs/dev/ns.yaml", 1,
+     "ResourceQuota.spec.hard[\"requests.nvidia.com/gpu\"]"),
+    ("GPU-04", "Deployment/app/web", "envs/prod/app.yaml", 10, "spec.template.spec.tolerations"),
+    ("GPU-04", "Deployment/app/web", "envs/prod/app.yaml", 10,
+     "spec.template.spec.nodeSelector"),
 }
 
 
@@ -371,4 +379,5 @@ def test_large_scope_findings_sit_on_their_resources(builtin: PolicySet) -> None
         assert resource.type in metas[finding.policy_id].meta.applies_to
     with_data = {r.address for r in resources if r.type == "Secret" and r.config.get("data")}
     assert {f.resource for f in result.findings if f.policy_id == "ENC-05"} == with_data
-    assert {f.policy_id for f in result.findings} == {"ENC-05", "GPU-01", "GXP-10"}
+    assert {f.policy_id for f in result.findings} == {"ENC-05", "GPU-01", "GPU-03", "GPU-04",
+                                                      "GPU-05", "GPU-06", "GXP-10"}

@@ -25,11 +25,6 @@ LIBRARY = build_library(POLICY_SET.metas)
 # POLICIES.md, every row id.
 POLICIES_ROWS = ([f"GXP-{n:02d}" for n in range(1, 12)] + [f"IAM-{n:02d}" for n in range(1, 13)]
                  + [f"ENC-{n:02d}" for n in range(1, 8)] + [f"GPU-{n:02d}" for n in range(1, 8)])
-# Rego rows the other policy helpers of issue 4 deliver; they arrive when their branches are
-# merged. AT MERGE: remove every id that landed (the test below names them), until empty.
-PENDING_REGO_ROWS = {
-    "GPU-02", "GPU-03", "GPU-04", "GPU-05", "GPU-06", "GPU-07",
-}
 
 
 def test_the_catalog_rows_are_the_rows_of_policies_md() -> None:
@@ -40,11 +35,8 @@ def test_the_built_in_library_is_consistent() -> None:
     assert library_problems(LIBRARY, regulatory=[m.id for m in POLICY_SET.metas]) == []
 
 
-def test_every_rego_row_is_implemented_except_the_pending_ones() -> None:
-    missing = set(missing_rego_rows(LIBRARY))
-    landed = PENDING_REGO_ROWS - missing
-    assert not landed, f"these rows landed; remove them from PENDING_REGO_ROWS: {sorted(landed)}"
-    assert missing == PENDING_REGO_ROWS
+def test_every_rego_row_is_implemented() -> None:
+    assert missing_rego_rows(LIBRARY) == []
 
 
 @pytest.mark.parametrize("meta", POLICY_SET.metas, ids=lambda m: m.id)

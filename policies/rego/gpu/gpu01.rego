@@ -12,40 +12,15 @@
 #   family: gpu
 #   controls: []
 #   regulatory: false
-#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob]
+#   applies_to: [Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, PodTemplate, PyTorchJob, TFJob, MPIJob, XGBoostJob, PaddleJob, JAXJob, JobSet, LeaderWorkerSet, RayCluster]
 #   remediation: >-
 #     Set the GPU resource in resources.limits with a whole number; either drop it from
 #     resources.requests or make the request equal to the limit.
 package gitops_compliance.gpu.gpu01
 
+import data.gitops_compliance.lib.gpu
 import data.gitops_compliance.lib.kubernetes as k8s
 import data.gitops_compliance.lib.util
-
-gpu_resource(name) if name in {"nvidia.com/gpu", "amd.com/gpu"}
-
-gpu_resource(name) if startswith(name, "nvidia.com/mig-")
-
-# Whole, non-negative quantities: 2, 2.0, "2", "2.0". Anything else ("0.5", "500m", "1k")
-# is not accepted for an extended resource here.
-whole(value) if {
-	is_number(value)
-	value >= 0
-	round(value) == value
-}
-
-whole(value) if {
-	is_string(value)
-	regex.match(`^[0-9]+(\.0*)?$`, value)
-}
-
-# The number of a whole quantity; only called after whole() so to_number cannot fail
-# (regorus raises where OPA is undefined).
-_amount(value) := value if is_number(value)
-
-_amount(value) := to_number(value) if {
-	is_string(value)
-	whole(value)
-}
 
 _section(resources, name) := util.as_object(object.get(resources, name, {}))
 
@@ -60,7 +35,7 @@ gpu_containers contains entry if {
 	requests := _section(resources, "requests")
 	limits := _section(resources, "limits")
 	some name in object.keys(requests) | object.keys(limits)
-	gpu_resource(name)
+	gpu.resource_name(name)
 	entry := {
 		"address": r.address,
 		"file": object.get(r, "file", ""),
@@ -74,7 +49,7 @@ gpu_containers contains entry if {
 deny contains finding if {
 	some c in gpu_containers
 	some name, value in c.requests
-	gpu_resource(name)
+	gpu.resource_name(name)
 	not name in object.keys(c.limits)
 	finding := util.item(c, {
 		"msg": sprintf("%s container \"%s\": %s is requested (%v) but not set in limits", [c.address, c.name, name, value]),
@@ -85,11 +60,11 @@ deny contains finding if {
 deny contains finding if {
 	some c in gpu_containers
 	some name, requested in c.requests
-	gpu_resource(name)
+	gpu.resource_name(name)
 	limited := c.limits[name]
-	whole(requested)
-	whole(limited)
-	_amount(requested) != _amount(limited)
+	gpu.whole(requested)
+	gpu.whole(limited)
+	gpu.amount(requested) != gpu.amount(limited)
 	finding := util.item(c, {
 		"msg": sprintf("%s container \"%s\": %s request (%v) differs from its limit (%v)", [c.address, c.name, name, requested, limited]),
 		"attribute": sprintf("%s.resources.requests[\"%s\"]", [c.path, name]),
@@ -100,8 +75,8 @@ deny contains finding if {
 	some c in gpu_containers
 	some section in ["limits", "requests"]
 	some name, value in c[section]
-	gpu_resource(name)
-	not whole(value)
+	gpu.resource_name(name)
+	not gpu.whole(value)
 	finding := util.item(c, {
 		"msg": sprintf("%s container \"%s\": %s in %s is %v, not a whole number of GPUs", [c.address, c.name, name, section, value]),
 		"attribute": sprintf("%s.resources.%s[\"%s\"]", [c.path, section, name]),

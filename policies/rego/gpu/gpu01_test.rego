@@ -104,3 +104,11 @@ test_same_address_in_two_files_fires_per_file if {
 	count(findings) == 2
 	{f.file | some f in findings} == {"envs/dev/trainer.yaml", "envs/prod/trainer.yaml"}
 }
+
+test_operator_kinds_are_checked if {
+	job := {
+		"address": "PyTorchJob/ml/llama", "kind": "kubernetes", "type": "PyTorchJob", "name": "llama",
+		"config": {"kind": "PyTorchJob", "spec": {"pytorchReplicaSpecs": {"Worker": {"replicas": 2, "template": {"spec": {"containers": [{"name": "pytorch", "resources": {"limits": {"nvidia.com/gpu": "0.5"}}}]}}}}}},
+	}
+	[f.attribute | some f in gpu01.deny] == ["spec.pytorchReplicaSpecs.Worker.template.spec.containers[0].resources.limits[\"nvidia.com/gpu\"]"] with input as unit([job])
+}
