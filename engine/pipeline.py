@@ -47,6 +47,12 @@ class ScanRequest:
     use_checkov: bool = True
     fail_on: Severity | None = Severity.HIGH
     clock: Callable[[], float] = field(default=time.perf_counter)
+    # Staged and diff scans (docs/git-gating.md): the changed paths, both names of a rename;
+    # only the units they touch are evaluated and reported. None: every unit of the scope.
+    changed: frozenset[str] | None = None
+    # Where the governing files (config, waivers, policy dirs) were read: in diff mode the
+    # merge-base's snapshot, not the one scanned. None: the snapshot's root.
+    governance_root: Path | None = None
 
 
 class _UnitLoad(Protocol):
@@ -81,14 +87,23 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     root = request.snapshot.root
 
     found = discover(root, request.snapshot.files, request.scope, request.config.exclude)
+    reported = found.units
+    to_load = found.units
+    if request.changed is not None:
+        from engine.discover.changed import changed_units
+        from engine.evaluate.rego.inventory_use import reads_inventory
+
+        reported = changed_units(found.units, request.changed)
+        # data.inventory is the whole scope: load it all only when a policy can read it.
+        to_load = found.units if reads_inventory(policies) else reported
     timings["discover"] = clock() - started
 
     mark = clock()
-    loaded = _load_units(root, found.units)
+    loaded = _load_units(root, to_load)
     timings["load"] = clock() - mark
 
     inventory: dict[str, list[dict[str, Any]]] = {"terraform": [], "kubernetes": []}
-    for unit in found.units:
+    for unit in to_load:
         for resource in loaded.resources.get(unit.identity, []):
             inventory[resource.kind].append(resource.to_input())
     params = merge_params(request.config.params)
@@ -104,10 +119,12 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         errors.append(ScanError("engine-error", f"the Rego engine rejected the scan's inventory "
                                 f"or parameters ({type(exc).__name__}); no Rego policy ran"))
     rego_passed = 0
-    for unit in found.units:
+    for unit in reported:
         resources = loaded.resources.get(unit.identity)
         if resources is None or evaluator is None:
             continue
+        if unit.kind is UnitKind.KUBERNETES and request.changed is not None:
+            resources = [r for r in resources if r.file in unit.files]
         outcome = _guarded(unit, "rego evaluation", evaluator.evaluate, unit, resources)
         if isinstance(outcome, ScanError):
             errors.append(outcome)
@@ -120,7 +137,11 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     versions = {"gitops-compliance": __version__, "regorus": _dist_version("gordon-to-regorus")}
     if request.use_checkov and request.config.checkov_enabled:
         mark = clock()
-        checkov_findings, checkov_errors, version = _run_checkov(request, found.units, loaded)
+        if request.changed is not None:
+            k8s = {f for u in reported if u.kind is UnitKind.KUBERNETES for f in u.files}
+            loaded = dataclasses.replace(loaded, kubernetes_files=tuple(
+                f for f in loaded.kubernetes_files if f in k8s))
+        checkov_findings, checkov_errors, version = _run_checkov(request, reported, loaded)
         findings.extend(checkov_findings)
         # A file both loaders failed on is one problem: keep ours, which has the parser's
         # expectation in it, and drop Checkov's repeat.
@@ -136,7 +157,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         scope=request.scope,
         findings=tuple(findings),
         errors=tuple(sorted(set(errors), key=lambda e: (e.file, e.line, e.code, e.message))),
-        units=found.units,
+        units=reported,
         excluded=found.excluded,
         fail_on=request.fail_on,
         commit=request.snapshot.commit,

@@ -6,13 +6,17 @@ import argparse
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.config import Config, ConfigError, find_config, load_config
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, ScanResult, Severity, worst_exit_code
 from engine.report import RenderOptions, get_renderer
 from engine.report.writer import OutputError, write_atomic
-from engine.source.worktree import SourceError, find_root, worktree_snapshot
+from engine.source.worktree import Snapshot, SourceError, find_root, worktree_snapshot
+
+if TYPE_CHECKING:
+    from engine.evaluate.rego import PolicySet
+    from engine.pipeline import ScanRequest
 
 # Checkov ids cannot be checked without loading Checkov: their shape is.
 _CHECKOV_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
@@ -48,6 +52,12 @@ def parse_outputs(specs: list[str]) -> list[OutputSpec]:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         outputs = parse_outputs(args.output)
+        if revision_mode(args) is not None:  # --staged, --ref, --diff: read from git objects
+            from engine.cli.scan_git import run_revision_scan
+
+            return run_revision_scan(args, outputs, out, err)
+        if args.new_only:
+            raise UsageError("--new-only needs --staged or --diff (a baseline to compare with)")
         root, scope, in_git = _resolve_scope(args.paths)
         config = _load_config(args.config, Path(args.paths[0]), root)
         named = [s for s in scope if s and (root / s).is_file()]
@@ -56,17 +66,37 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
 
-    fail_on_text = args.fail_on or config.fail_on
-    fail_on = None if fail_on_text == "none" else Severity(fail_on_text)
+    from engine.pipeline import run_scan
 
+    policies = load_policies(args, config, [Path(p) for p in args.policies], err)
+    if isinstance(policies, int):
+        return policies
+    result = run_scan(build_request(args, config, snapshot, scope), policies)
+    return _write_outputs(result, outputs, out, err)
+
+
+def revision_mode(args: argparse.Namespace) -> str | None:
+    """"staged", "ref" or "diff" when the scan reads git objects, else None."""
+    if args.staged:
+        return "staged"
+    if args.ref is not None:
+        return "ref"
+    if args.diff is not None:
+        return "diff"
+    return None
+
+
+def load_policies(args: argparse.Namespace, config: Config, extra: list[Path],
+                  err: TextIO) -> PolicySet | int:
+    """The policy set, or the exit code of a policy or engine problem (2)."""
     # Heavy imports start here, after every cheap check has passed.
     from engine.evaluate.rego import EngineMismatchError, PolicyLoadError, load_policy_set
     from engine.evaluate.rego.engine_check import check_engine
-    from engine.pipeline import ScanRequest, policy_dirs, run_scan
+    from engine.pipeline import policy_dirs
 
     try:
         check_engine()
-        policies = load_policy_set(policy_dirs(config, [Path(p) for p in args.policies]))
+        policies = load_policy_set(policy_dirs(config, extra))
     except (PolicyLoadError, EngineMismatchError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
@@ -76,11 +106,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"gitops-compliance: error: {config.source}: severity: no loaded policy has "
                   f"the id {', '.join(unknown)}\n")
         return EXIT_USAGE
+    return policies
 
-    request = ScanRequest(snapshot=snapshot, scope=scope, config=config,
-                          use_checkov=not args.no_checkov, fail_on=fail_on)
-    result = run_scan(request, policies)
-    return _write_outputs(result, outputs, out, err)
+
+def build_request(args: argparse.Namespace, config: Config, snapshot: Snapshot,
+                  scope: tuple[str, ...], **extra: Any) -> ScanRequest:
+    """The pipeline's request from the arguments and config; ``extra``: the git modes'
+    fields (``changed``, ``governance_root``)."""
+    from engine.pipeline import ScanRequest
+
+    fail_on_text = args.fail_on or config.fail_on
+    fail_on = None if fail_on_text == "none" else Severity(fail_on_text)
+    return ScanRequest(snapshot=snapshot, scope=scope, config=config,
+                       use_checkov=not args.no_checkov, fail_on=fail_on, **extra)
 
 
 def _resolve_scope(paths: list[str]) -> tuple[Path, tuple[str, ...], bool]:

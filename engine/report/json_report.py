@@ -41,6 +41,14 @@ def to_document(result: ScanResult) -> dict[str, Any]:
             "checkov_skips": [{"id": i, "reason": r, "paths": list(p)}
                               for i, r, p in result.skipped_checks],
             "timings": dict(result.timings),
+            # Git modes (docs/git-gating.md); "worktree" and nulls for a plain scan.
+            "mode": result.mode,
+            "base_commit": result.base_commit,
+            "changed_files": (list(result.changed_files)
+                              if result.changed_files is not None else None),
+            "governance_changes": [{"kind": g.kind, "status": g.status, "path": g.path,
+                                    "old_path": g.old_path}
+                                   for g in result.governance_changes],
         },
         "findings": [_finding(f, result.blocks(f)) for f in result.findings
                      if f.status is not Status.PASSED],
@@ -60,7 +68,9 @@ def summary(result: ScanResult) -> dict[str, Any]:
         elif finding.status is Status.FAILED:
             failed[finding.severity.value] += 1
     return {"failed": failed, "blocking": len(result.blocking), "warnings": warnings,
-            "passed_checks": passed, "errors": len(result.errors)}
+            "passed_checks": passed, "errors": len(result.errors),
+            "preexisting": sum(1 for f in result.findings
+                               if f.preexisting and f.status is Status.FAILED)}
 
 
 def _finding(finding: Finding, blocks: bool) -> dict[str, Any]:
@@ -83,6 +93,7 @@ def _finding(finding: Finding, blocks: bool) -> dict[str, Any]:
         "catalog": list(finding.catalog),
         "unit": finding.unit,
         "fingerprint": finding.fingerprint,
+        "preexisting": finding.preexisting,
     }
 
 
