@@ -138,15 +138,26 @@ class GitRepository:
         return _parse_name_status(self._repo.git.diff(*_DIFF_OPTIONS, before, after, "--"))
 
     def worktree_differs(self, commit: str | None) -> set[str]:
-        """Tracked paths whose working-tree file may differ from the index (``commit`` None)
-        or from ``commit``. Stat-dirty files count as different: they are then read from
-        the object database, which is always right, only slower."""
-        if commit is None:
-            out = self._repo.git.diff_files("--name-only", "-z", "--ignore-submodules")
-        else:
-            out = self._repo.git.diff_index("--name-only", "-z", "--ignore-submodules",
-                                            commit, "--")
+        """Tracked paths whose working-tree file differs from the index (``commit`` None)
+        or from ``commit``.
+
+        Porcelain ``git diff``, not ``diff-files``: plumbing trusts the index's stat data,
+        and in a freshly written index every file is "racily" dirty until something
+        refreshes it, which would send every file through the object database (seconds on
+        a large repository). Porcelain compares the content of stat-dirty files instead;
+        with optional locks off it never writes the index.
+        """
+        revision = [commit] if commit is not None else []
+        out = self._repo.git.diff("--name-only", "-z", "--no-ext-diff", "--no-textconv",
+                                  "--ignore-submodules", *revision, "--",
+                                  env={"GIT_OPTIONAL_LOCKS": "0"})
         return {p for p in out.split("\0") if p}
+
+    def untracked(self) -> list[str]:
+        """Untracked, not ignored files (relative paths)."""
+        out = self._repo.git.ls_files("--others", "--exclude-standard", "-z", "--full-name",
+                                      ":/")
+        return [p for p in out.split("\0") if p]
 
     def materialize(self, entries: Mapping[str, Entry], dest: Path,
                     wanted: Callable[[str], bool],

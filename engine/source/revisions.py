@@ -28,7 +28,7 @@ from typing import Any
 
 from engine.model import Finding, GovernanceChange, ScanError, ScanResult, Unit
 from engine.source.git_repo import Change, Entry, GitRepository
-from engine.source.worktree import Snapshot, SourceError
+from engine.source.worktree import Snapshot, SourceError, readable_files
 
 CONFIG_NAME = ".gitops-compliance.yaml"  # engine.config.CONFIG_NAME (source must not import it)
 GOVERNANCE_DIR = ".gitops-compliance"  # the waivers file lives here by default
@@ -39,13 +39,19 @@ _STATUS = {"A": "added", "M": "modified", "D": "deleted", "R": "renamed", "C": "
 
 @dataclass
 class _Revision:
-    """One revision's files and the snapshot folder they are written to, on demand."""
+    """One revision's files and the snapshot folder they are written to, on demand.
+
+    ``in_place``: the working tree holds exactly this revision's files in the scope (the
+    usual case under pre-commit, which stashes unstaged changes, and in CI on a clean
+    checkout), so the snapshot is the working tree itself and nothing is written.
+    """
 
     repo: GitRepository
     entries: Mapping[str, Entry]
     root: Path
     commit: str | None
     reusable: Callable[[str], bool]
+    in_place: bool = False
     written: set[str] = field(default_factory=set)
     errors: list[ScanError] = field(default_factory=list)
 
@@ -53,6 +59,11 @@ class _Revision:
         fresh = [p for p in self.entries if p not in self.written and wanted(p)]
         if not fresh:
             return []
+        if self.in_place:
+            files, problems = readable_files(self.root, sorted(fresh))
+            self.written.update(files)
+            self.errors.extend(problems)
+            return files
         chosen = set(fresh)
         done, problems = self.repo.materialize(self.entries, self.root, chosen.__contains__,
                                                self.reusable)
@@ -77,6 +88,7 @@ class RevisionScan:
     governance: _Revision  # where the config, waivers and policies are read
     changes: tuple[Change, ...] | None  # None: --ref (every unit of the scope is reported)
     base_commit: str | None = None
+    baseline_factory: Callable[[], _Revision] | None = None  # builds ``baseline`` on demand
 
     @property
     def governance_root(self) -> Path:
@@ -98,6 +110,8 @@ class RevisionScan:
 
     def baseline_snapshot(self) -> Snapshot | None:
         """The baseline's scope, written on first use (only ``--new-only`` needs it)."""
+        if self.baseline is None and self.baseline_factory is not None:
+            self.baseline = self.baseline_factory()
         if self.baseline is None:
             return None
         self.baseline.write(lambda p: in_scope(p, self.scope))
@@ -174,22 +188,23 @@ def _prepare(repo: GitRepository, folder: Path, mode: str, revision: str | None,
         if conflicted:
             raise SourceError(f"unresolved merge conflicts in {', '.join(conflicted[:5])}: "
                               "resolve them before committing")
-        differs = repo.worktree_differs(None)
-        scanned = _Revision(repo, entries, folder / "index", head,
-                            lambda p: p not in differs)
-        baseline = _commit_revision(repo, head, folder / "head") if head else None
+        scanned = _worktree_revision(repo, entries, folder / "index", head, None, scope)
         changes = repo.staged_changes()
-        scan = RevisionScan(mode, scope, scanned, baseline, scanned, changes, head)
+        scan = RevisionScan(mode, scope, scanned, None, scanned, changes, head)
+        if head is not None:  # HEAD is read only if --new-only asks for the baseline
+            commit = head
+            scan.baseline_factory = lambda: _commit_revision(repo, commit, folder / "head",
+                                                             scope)
     elif mode == "ref":
         commit = repo.resolve(revision or "HEAD")
-        scanned = _commit_revision(repo, commit, folder / "ref")
+        scanned = _commit_revision(repo, commit, folder / "ref", scope)
         scan = RevisionScan(mode, scope, scanned, None, scanned, None)
     elif mode == "diff":
         base = repo.merge_base(revision or "")
         if head is None:  # merge_base has already refused this; keeps the types honest
             raise SourceError("HEAD has no commit yet")
-        scanned = _commit_revision(repo, head, folder / "head")
-        baseline = _commit_revision(repo, base, folder / "base")
+        scanned = _commit_revision(repo, head, folder / "head", scope)
+        baseline = _commit_revision(repo, base, folder / "base", scope)
         baseline.write(_is_governing)
         scan = RevisionScan(mode, scope, scanned, baseline, baseline,
                             repo.commit_changes(base, head), base)
@@ -199,12 +214,32 @@ def _prepare(repo: GitRepository, folder: Path, mode: str, revision: str | None,
     return scan
 
 
-def _commit_revision(repo: GitRepository, commit: str, root: Path) -> _Revision:
+def _commit_revision(repo: GitRepository, commit: str, root: Path,
+                     scope: Sequence[str]) -> _Revision:
     entries = repo.commit_entries(commit)
     if commit == repo.head():
-        differs = repo.worktree_differs(commit)
-        return _Revision(repo, entries, root, commit, lambda p: p not in differs)
+        return _worktree_revision(repo, entries, root, commit, commit, scope)
     return _Revision(repo, entries, root, commit, lambda _p: False)
+
+
+def _worktree_revision(repo: GitRepository, entries: Mapping[str, Entry], root: Path,
+                       commit: str | None, against: str | None,
+                       scope: Sequence[str]) -> _Revision:
+    """A revision the working tree may hold: the index (``against`` None) or HEAD.
+
+    When no tracked file differs from it and no untracked file sits in the scope or among
+    the governing files (Checkov reads whole Terraform folders, so a stray file would be
+    scanned), the working tree is used in place. Otherwise the differing files come from
+    git objects and the others are linked from the working tree.
+    """
+    differs = repo.worktree_differs(against)
+    # A scope entry may be a file whose unit is its whole folder: look one level up too.
+    folders = [*scope, *(PurePosixPath(s).parent.as_posix() for s in scope if s in entries)]
+    folders = [f if f != "." else "" for f in folders]
+    stray = [p for p in repo.untracked() if in_scope(p, folders) or _is_governing(p)]
+    if not differs and not stray:
+        return _Revision(repo, entries, repo.root, commit, lambda _p: True, in_place=True)
+    return _Revision(repo, entries, root, commit, lambda p: p not in differs)
 
 
 def relocate(result: ScanResult, folders: Sequence[Path], root: Path) -> ScanResult:

@@ -68,6 +68,12 @@ def worktree_snapshot(root: Path, in_git: bool, named: Sequence[str] = ()) -> Sn
     return Snapshot(root, tuple(files), commit, tuple(errors))
 
 
+def readable_files(root: Path, names: list[str]) -> tuple[list[str], list[ScanError]]:
+    """``names`` that are regular files inside ``root`` (links followed only inside it);
+    links leading outside are errors. Also used for a git revision read in place."""
+    return _readable(root, names)
+
+
 def _readable(root: Path, names: list[str]) -> tuple[list[str], list[ScanError]]:
     """Regular files inside the root; a symlink that leads outside it is reported, not read."""
     files: list[str] = []

@@ -42,6 +42,9 @@ def test_commit_snapshot_follows_links_inside_and_refuses_links_outside(tmp_path
     (root / "k8s" / "escape.yaml").symlink_to("../../outside.yaml")
     repo = make_repo(root)
     commit = repo.head.commit.hexsha
+    (root / "later.yaml").write_text("a: 1\n")
+    repo.index.add(["later.yaml"])
+    repo.index.commit("later")  # the scanned commit is not HEAD: read from git objects
     with open_revisions(root.resolve(), "ref", commit, [""]) as revisions:
         snapshot = revisions.head_snapshot()
         assert snapshot.files == ("k8s/alias.yaml", "k8s/real.yaml")
@@ -105,3 +108,30 @@ def test_relocate_replaces_snapshot_folders_everywhere(tmp_path: Path) -> None:
                                                               "cannot parse k8s/b.yaml")
     assert moved.excluded == (("legacy/x.yaml", "old"),)
     assert str(folder) not in repr(moved)
+
+
+def test_a_clean_working_tree_is_read_in_place(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    repo = make_repo(root, {"k8s/a.yaml": "a: 1\n", "k8s/b.yaml": "b: 1\n"})
+    (root / "k8s" / "a.yaml").write_text("a: 2\n")
+    repo.index.add(["k8s/a.yaml"])
+    # What pre-commit leaves: the working tree equals the index, nothing untracked.
+    with open_revisions(root.resolve(), "staged", None, [""]) as revisions:
+        snapshot = revisions.head_snapshot()
+        assert snapshot.root == root.resolve()
+        assert snapshot.files == ("k8s/a.yaml", "k8s/b.yaml")
+    # An untracked file in the scope (Checkov would read it) forces a snapshot.
+    (root / "k8s" / "scratch.yaml").write_text("c: 1\n")
+    with open_revisions(root.resolve(), "staged", None, [""]) as revisions:
+        snapshot = revisions.head_snapshot()
+        assert snapshot.root != root.resolve()
+        assert snapshot.files == ("k8s/a.yaml", "k8s/b.yaml")
+    # ...also when the scope is a file beside it (a unit can be its whole folder)...
+    with open_revisions(root.resolve(), "staged", None, ["k8s/a.yaml"]) as revisions:
+        assert revisions.head_snapshot().root != root.resolve()
+    # ...but not when it lies outside the scope.
+    (root / "docs").mkdir()
+    with open_revisions(root.resolve(), "staged", None, ["docs"]) as revisions:
+        assert revisions.head_snapshot().root == root.resolve()
+    with open_revisions(root.resolve(), "ref", "HEAD", ["docs"]) as revisions:
+        assert revisions.head_snapshot().root != root.resolve()  # a.yaml differs from HEAD
