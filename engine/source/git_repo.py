@@ -107,14 +107,23 @@ class GitRepository:
     # -- contents ----------------------------------------------------------------------
 
     def index_entries(self) -> tuple[dict[str, Entry], list[str]]:
-        """The index's files (stage 0) and the paths with unresolved merge conflicts."""
+        """The index's files (stage 0) and the paths with unresolved merge conflicts.
+
+        ``git ls-files --stage`` rather than GitPython's index reader: the same data, parsed
+        by git in a fraction of the time on a large index (the pre-commit hot path).
+        """
+        listing = self._repo.git.ls_files("--stage", "-z", "--full-name", ":/")
         entries: dict[str, Entry] = {}
         conflicted: set[str] = set()
-        for (path, stage), entry in self._repo.index.entries.items():
-            if stage != 0:
-                conflicted.add(str(path))
+        for record in listing.split("\0"):
+            if not record:
                 continue
-            entries[str(path)] = Entry(int(entry.mode), entry.hexsha)
+            meta, _, path = record.partition("\t")
+            mode, sha, stage = meta.split(" ")
+            if stage != "0":
+                conflicted.add(path)
+                continue
+            entries[path] = Entry(int(mode, 8), sha)
         return entries, sorted(conflicted)
 
     def commit_entries(self, commit: str) -> dict[str, Entry]:
