@@ -112,6 +112,12 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     findings: list[Finding] = []
     unreadable = [e for e in request.snapshot.errors if in_scope(e.file, request.scope)]
     errors: list[ScanError] = [*unreadable, *found.errors, *loaded.errors]
+    if request.changed is not None and to_load is reported:
+        from engine.discover.changed import concerns_units
+
+        # Nothing outside the changed units was read: a problem there is not this change's.
+        # (When data.inventory is built, every unit was read and every problem stays.)
+        errors = [e for e in errors if concerns_units(e, reported, request.changed)]
     try:
         evaluator: RegoEvaluator | None = RegoEvaluator(policies, params, inventory)
     except Exception as exc:

@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from pathlib import PurePosixPath
 
 from engine.discover.units import _is_terraform
-from engine.model import Unit, UnitKind
+from engine.model import ScanError, Unit, UnitKind
 
 
 def changed_units(units: Sequence[Unit], changed: AbstractSet[str]) -> tuple[Unit, ...]:
@@ -41,6 +41,22 @@ def changed_units(units: Sequence[Unit], changed: AbstractSet[str]) -> tuple[Uni
                                                        for p in changed):
             selected.append(unit)
     return tuple(selected)
+
+
+def concerns_units(error: ScanError, units: Sequence[Unit], changed: AbstractSet[str]) -> bool:
+    """Whether ``error`` is about the ``units`` a change touches (or about the scan)."""
+    if not error.file or error.file in changed:
+        return True
+    kind, _, directory = error.unit.partition(":")
+    if kind in (UnitKind.HELM.value, UnitKind.KUSTOMIZE.value) and directory:
+        return any(_under(p, directory) for p in changed)
+    for unit in units:
+        if unit.kind is UnitKind.KUBERNETES:
+            if error.file in unit.files:
+                return True
+        elif error.unit == unit.identity or error.file in unit.files:
+            return True
+    return False
 
 
 def _parent(path: str) -> str:

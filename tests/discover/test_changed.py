@@ -33,3 +33,21 @@ def test_root_module_plans_and_charts() -> None:
     assert identities({"charts/app/templates/d.yaml"}) == [
         ("chart:charts/app@default", ("charts/app/Chart.yaml",))]
     assert identities({"docs/readme.md"}) == []
+
+
+def test_errors_outside_the_changed_units_are_not_this_changes() -> None:
+    from engine.discover.changed import concerns_units
+    from engine.model import ScanError
+
+    reported = changed_units(UNITS, frozenset({"k8s/b.yaml", "infra/main.tf"}))
+    changed = frozenset({"k8s/b.yaml", "infra/main.tf"})
+    chart = ScanError("not-rendered", "x", "charts/app/Chart.yaml", 1, "helm:charts/app")
+    assert not concerns_units(chart, reported, changed)
+    assert concerns_units(chart, reported, changed | {"charts/app/values.yaml"})
+    assert concerns_units(ScanError("parse-error", "x", "k8s/b.yaml", 3, "kubernetes"),
+                          reported, changed)
+    assert not concerns_units(ScanError("parse-error", "x", "k8s/a.yaml", 3, "kubernetes"),
+                              reported, changed)
+    assert concerns_units(ScanError("parse-error", "x", "infra/vars.tf", 2, "infra"),
+                          reported, changed)
+    assert concerns_units(ScanError("engine-error", "x"), reported, changed)

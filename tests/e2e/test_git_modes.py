@@ -393,3 +393,64 @@ def test_governance_changes_take_effect_once_merged(tmp_path: Path) -> None:
     # On main after the merge, the lowered threshold is the governing config.
     assert run_cli("scan", str(root), "--ref", "HEAD", "--no-checkov").code == 0
     assert run_cli("scan", str(root), "--diff", "HEAD~1", "--no-checkov").code == 1
+
+
+# -- data.inventory: the whole scope at the scanned revision --------------------------------
+
+NAMESPACE_POLICY = """# METADATA
+# title: ConfigMaps live in a declared namespace
+# scope: package
+# custom:
+#   id: TEAM-02
+#   severity: high
+#   family: custom
+#   controls: []
+#   applies_to: [ConfigMap]
+#   remediation: Declare the namespace.
+package team.namespaces
+
+declared contains ns.name if {
+	some ns in data.inventory.kubernetes
+	ns.type == "Namespace"
+}
+
+deny contains {"msg": "namespace not declared", "resource": r.address} if {
+	some r in input.resources
+	r.type == "ConfigMap"
+	not declared[r.namespace]
+}
+"""
+
+
+def test_whole_repository_rules_see_the_scope_and_only_changes_are_reported(
+        tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    repo = make_repo(root, {
+        "k8s/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata: {name: ml}\n",
+        "k8s/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n",
+        "k8s/orphan.yaml": CONFIGMAP.replace("namespace: ml", "namespace: gone"),
+    })
+    policies = tmp_path / "team"
+    policies.mkdir()
+    (policies / "namespaces.rego").write_text(NAMESPACE_POLICY)
+    (root / "k8s" / "app.yaml").write_text(CONFIGMAP.replace("settings", "app")
+                                           + "---\n" + CONFIGMAP.replace("namespace: ml",
+                                                                         "namespace: other"))
+    repo.index.add(["k8s/app.yaml"])
+
+    # No policy reads data.inventory: only the changed file is read; the broken, unchanged
+    # file is not this commit's problem.
+    plain = run_cli("scan", str(root), "--staged", "--no-checkov", "-o", "json")
+    assert plain.code == 0, plain.out
+    assert plain.json()["errors"] == []
+
+    # A policy reads it: every unit of the scope is loaded (so the broken file makes the
+    # scan incomplete), the Namespace in an unchanged file is seen, and only the changed
+    # file's objects are reported (orphan.yaml fails too, but was not changed).
+    run = run_cli("scan", str(root), "--staged", "--no-checkov", "--policies", str(policies),
+                  "-o", "json")
+    assert run.code == 3, run.out
+    document = run.json()
+    assert findings_by(document) == {("TEAM-02", "ConfigMap/other/settings", "k8s/app.yaml", 6)}
+    assert [(e["code"], e["file"]) for e in document["errors"]] == [
+        ("parse-error", "k8s/broken.yaml")]
