@@ -210,6 +210,11 @@ def _prepare(repo: GitRepository, folder: Path, mode: str, revision: str | None,
                             repo.commit_changes(base, head), base)
     else:
         raise SourceError(f"unknown source mode {mode!r}")
+    changed = scan.changed or frozenset()
+    for entry in scope:
+        if entry and not any(_under(p, entry) for p in (*scanned.entries, *changed)):
+            where = {"staged": "the index", "ref": "that commit", "diff": "HEAD"}[mode]
+            raise SourceError(f"{entry}: no such path in {where}")
     scanned.write(wanted)
     return scan
 

@@ -169,6 +169,9 @@ def test_ref_reads_paths_that_exist_only_in_the_commit(tmp_path: Path) -> None:
     run = run_cli("scan", str(root / "legacy"), "--ref", old, "--no-checkov", "-o", "json")
     assert run.code == 1, run.err
     assert findings_by(run.json()) == {("ENC-05", "Secret/ml/registry", "legacy/app.yaml", 1)}
+    # A path the revision does not have is an error, not an empty, green scan.
+    missing = run_cli("scan", str(root / "legacy"), "--ref", "HEAD", "--no-checkov")
+    assert missing.code == 2 and "legacy: no such path in that commit" in missing.err
 
 
 # -- --diff and --new-only -----------------------------------------------------------------
