@@ -53,7 +53,8 @@ def _scan(args: argparse.Namespace, mode: str, root: Path, scope: tuple[str, ...
     revision = args.ref if mode == "ref" else args.diff
     with open_revisions(root, mode, revision, scope) as revisions:
         if mode == "staged" and not revisions.changes:
-            err.write("gitops-compliance: nothing staged: nothing to scan\n")
+            err.write("gitops-compliance: nothing staged: nothing to scan (a full scan: "
+                      "`gitops-compliance scan`; in CI: `scan --diff BASE`)\n")
             return 0
         governance = revisions.governance_root
         explicit = _inside(args.config, root) if args.config else None
