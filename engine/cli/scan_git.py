@@ -87,6 +87,7 @@ def _scan(args: argparse.Namespace, mode: str, root: Path, scope: tuple[str, ...
                 findings = mark_preexisting(findings, before.findings, revisions.renames)
                 timings["baseline"] = before.timings.get("total", 0.0)
         governance_paths = {
+            "config": [explicit] if explicit is not None else [],
             "waivers": [waivers_path(config)],
             "policies": [p for p in (*[_relative(d, governance) for d in config.policies],
                                      *extra) if p],

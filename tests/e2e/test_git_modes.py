@@ -457,3 +457,24 @@ def test_whole_repository_rules_see_the_scope_and_only_changes_are_reported(
     assert findings_by(document) == {("TEAM-02", "ConfigMap/other/settings", "k8s/app.yaml", 6)}
     assert [(e["code"], e["file"]) for e in document["errors"]] == [
         ("parse-error", "k8s/broken.yaml")]
+
+
+def test_explicit_config_and_policy_dirs_inside_the_repository_come_from_the_merge_base(
+        tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    repo = feature_branch(root, {"gate.yaml": "fail_on: high\n",
+                                 "policies/team/forbidden.rego": TEAM_POLICY, **BASE_FILES})
+    commit(repo, {"gate.yaml": "fail_on: none\n",
+                  "policies/team/forbidden.rego": NEUTERED_POLICY,
+                  "k8s/app.yaml": CONFIGMAP.replace("settings", "forbidden")}, "relax")
+    run = run_cli("scan", str(root), "--diff", "main", "--no-checkov", "--config",
+                  str(root / "gate.yaml"), "--policies", str(root / "policies" / "team"),
+                  "-o", "json")
+    assert run.code == 1, run.out + run.err
+    document = run.json()
+    assert blocking(document) == {("TEAM-01", "ConfigMap/ml/forbidden")}
+    assert {(g["kind"], g["path"]) for g in document["scan"]["governance_changes"]} == {
+        ("config", "gate.yaml"), ("policies", "policies/team/forbidden.rego")}
+    # The working tree (the PR's version) would have passed: the merge-base's files decided.
+    assert run_cli("scan", str(root), "--no-checkov", "--config", str(root / "gate.yaml"),
+                   "--policies", str(root / "policies" / "team")).code == 0
