@@ -122,6 +122,10 @@ def edit(repo: Path, target: str, serial: int) -> None:
     with path.open("a", encoding="utf-8") as handle:
         handle.write(f"\n# bench edit {serial} {time.time_ns()}\n")
     git(repo, "add", "--", target)
+    # `git commit` refreshes the index's stat data before it runs the pre-commit hook; do
+    # the same, or the hook would pay for re-hashing "racily clean" files a commit never has.
+    subprocess.run(["git", "update-index", "-q", "--refresh"], cwd=repo, check=False,
+                   stdout=subprocess.DEVNULL)
 
 
 def find_tool(name: str, override: str | None) -> list[str]:
