@@ -112,25 +112,25 @@ def test_relocate_replaces_snapshot_folders_everywhere(tmp_path: Path) -> None:
 
 def test_a_clean_working_tree_is_read_in_place(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    repo = make_repo(root, {"k8s/a.yaml": "a: 1\n", "k8s/b.yaml": "b: 1\n"})
+    repo = make_repo(root, {"k8s/a.yaml": "a: 1\n", "k8s/b.yaml": "b: 1\n",
+                            "docs/readme.md": "docs\n"})
     (root / "k8s" / "a.yaml").write_text("a: 2\n")
     repo.index.add(["k8s/a.yaml"])
     # What pre-commit leaves: the working tree equals the index, nothing untracked.
     with open_revisions(root.resolve(), "staged", None, [""]) as revisions:
         snapshot = revisions.head_snapshot()
         assert snapshot.root == root.resolve()
-        assert snapshot.files == ("k8s/a.yaml", "k8s/b.yaml")
+        assert snapshot.files == ("docs/readme.md", "k8s/a.yaml", "k8s/b.yaml")
     # An untracked file in the scope (Checkov would read it) forces a snapshot.
     (root / "k8s" / "scratch.yaml").write_text("c: 1\n")
     with open_revisions(root.resolve(), "staged", None, [""]) as revisions:
         snapshot = revisions.head_snapshot()
         assert snapshot.root != root.resolve()
-        assert snapshot.files == ("k8s/a.yaml", "k8s/b.yaml")
+        assert snapshot.files == ("docs/readme.md", "k8s/a.yaml", "k8s/b.yaml")
     # ...also when the scope is a file beside it (a unit can be its whole folder)...
     with open_revisions(root.resolve(), "staged", None, ["k8s/a.yaml"]) as revisions:
         assert revisions.head_snapshot().root != root.resolve()
     # ...but not when it lies outside the scope.
-    (root / "docs").mkdir()
     with open_revisions(root.resolve(), "staged", None, ["docs"]) as revisions:
         assert revisions.head_snapshot().root == root.resolve()
     with open_revisions(root.resolve(), "ref", "HEAD", ["docs"]) as revisions:
