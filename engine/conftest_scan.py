@@ -134,21 +134,16 @@ def _sorted_errors(errors: Sequence[ScanError]) -> tuple[ScanError, ...]:
     return tuple(sorted(set(errors), key=lambda e: (e.file, e.line, e.code, e.message)))
 
 
-def merge(result: ScanResult, outcome: ConftestOutcome, policies: ConftestPolicySet,
-          severity: Mapping[str, Severity]) -> ScanResult:
-    """The normal scan's result with the conftest policies' results joined in."""
-    findings = order_findings(apply_severity_overrides(
-        [*result.findings, *outcome.findings], severity))
-    # A file both loaders failed to parse is one problem: keep the first report of it.
-    broken = {e.file for e in result.errors if e.code == "parse-error"}
-    errors = [e for e in outcome.errors if not (e.code == "parse-error" and e.file in broken)]
+def annotate(result: ScanResult, outcome: ConftestOutcome,
+             policies: ConftestPolicySet) -> ScanResult:
+    """The normal scan's result with what the conftest policies ran on: their unit, digest,
+    counts and conftest's own tallies (their findings and errors joined the scan's before
+    decide, in engine/pipeline.py, so waivers and overrides apply to them alike)."""
     timings = {**result.timings, **outcome.timings}
     timings["total"] = round(result.timings.get("total", 0.0)
                              + sum(outcome.timings.values()), 3)
     return dataclasses.replace(
         result,
-        findings=tuple(findings),
-        errors=_sorted_errors([*result.errors, *errors]),
         units=(*result.units, outcome.unit) if outcome.files else result.units,
         policy_digest=f"{result.policy_digest}+conftest:{policies.digest}",
         policy_count=result.policy_count + policies.rule_count,

@@ -179,6 +179,9 @@ class Finding:
     # Reason text of an inline skip (Checkov comment/annotation) that targeted this failing
     # check; counts only when it names a registered waiver (engine/decide/waivers.py).
     suppression: str | None = None
+    # --new-only: the same fingerprint fails at the baseline (merge-base, or HEAD with
+    # --staged), so this finding is reported but does not block (docs/git-gating.md).
+    preexisting: bool = False
 
     @property
     def fingerprint(self) -> str:
@@ -267,6 +270,17 @@ class WaiverSummary:
 
 
 @dataclass(frozen=True)
+class GovernanceChange:
+    """A pull request's change to what governs its own gate (DESIGN.md §4): the config, the
+    waivers file or a policy directory. Reported; it takes effect once merged."""
+
+    kind: str  # "config" | "waivers" | "policies"
+    status: str  # "added" | "modified" | "deleted" | "renamed" | "copied" | "type-changed"
+    path: str
+    old_path: str = ""
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything a scan produced; reporters read it, the CLI maps its verdict to an exit code."""
 
@@ -297,9 +311,17 @@ class ScanResult:
     waivers: WaiverSummary | None = None  # None: no waivers file
     notes: tuple[str, ...] = ()  # explicit statements about what did not run (cache, Checkov)
     cache_stats: Mapping[str, int] = field(default_factory=dict)  # hits, misses, corrupt
+    # What the scan read (docs/git-gating.md): "worktree", "staged", "ref" or "diff"; the
+    # baseline commit (diff: the merge-base; staged with --new-only: HEAD); the changed
+    # paths whose units were reported (None: every unit of the scope was reported).
+    mode: str = "worktree"
+    base_commit: str | None = None
+    changed_files: tuple[str, ...] | None = None
+    governance_changes: tuple[GovernanceChange, ...] = ()
 
     def blocks(self, finding: Finding) -> bool:
         return (finding.status is Status.FAILED and finding.blocking
+                and not finding.preexisting
                 and self.fail_on is not None and finding.severity.rank >= self.fail_on.rank)
 
     @property

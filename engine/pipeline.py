@@ -45,6 +45,8 @@ from engine.source.worktree import Snapshot
 if TYPE_CHECKING:
     from engine.cache.loads import LoadCache
     from engine.cache.store import ResultCache
+    from engine.conftest_scan import ConftestOutcome
+    from engine.evaluate.conftest import ConftestPolicySet
     from engine.evaluate.opa import RemoteOpaBackend
     from engine.evaluate.rego import PolicySet, RegoEvaluator, UnitEvaluation
 
@@ -67,6 +69,14 @@ class ScanRequest:
     as_of: date | None = None
     cache_dir: Path | None = None  # the result cache (None: --no-cache)
     checkov_mode: str = "run"  # run | cached (Checkov results from the cache only) | off
+    # Staged and diff scans (docs/git-gating.md): the changed paths, both names of a rename;
+    # only the units they touch are evaluated and reported. None: every unit of the scope.
+    changed: frozenset[str] | None = None
+    # Where the governing files (config, waivers, policy dirs) were read: in diff mode the
+    # merge-base's snapshot, not the one scanned. None: the snapshot's root.
+    governance_root: Path | None = None
+    # conftest-style policies joining this scan (engine/conftest_scan.py); None: none.
+    conftest: ConftestPolicySet | None = None
 
 
 class _UnitLoad(Protocol):
@@ -101,6 +111,16 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
 
     found = discover(root, request.snapshot.files, request.scope, request.config.exclude,
                      request.config.helm)
+    to_load = found.units
+    partial = False  # True: only the changed units were read
+    if request.changed is not None:
+        from engine.discover.changed import changed_units
+        from engine.evaluate.rego.inventory_use import reads_inventory
+
+        # data.inventory is the whole scope: load it all only when a policy can read it.
+        partial = not reads_inventory(policies)
+        if partial:
+            to_load = changed_units(found.units, request.changed)
     timings["discover"] = clock() - started
 
     mark = clock()
@@ -111,13 +131,22 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         from engine.cache.loads import LoadCache
 
         loads = LoadCache(cache, hashes, engine_context({"gitops-compliance": __version__}, None))
-    loaded = _load_units(root, found.units, loads)
+    loaded = _load_units(root, to_load, loads)
     timings["load"] = clock() - mark
     mark = clock()
     helm_units = _load_helm(request, found, loaded)
     found = dataclasses.replace(found, units=(*found.units, *helm_units))
     if helm_units or found.values_sets:
         timings["helm"] = clock() - mark
+    # What is evaluated and reported: every unit, or (staged and diff scans) the units the
+    # change touches — a chart's units when a template or values file changed.
+    reported = found.units
+    if request.changed is not None:
+        from engine.discover.changed import changed_units
+
+        reported = changed_units(found.units, request.changed)
+        names = {u.identity for u in reported}
+        loaded.rendered = [(u, r) for u, r in loaded.rendered if u in names]
 
     inventory: dict[str, list[dict[str, Any]]] = {"terraform": [], "kubernetes": []}
     for unit in found.units:
@@ -129,6 +158,12 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     findings: list[Finding] = []
     unreadable = [e for e in request.snapshot.errors if in_scope(e.file, request.scope)]
     errors: list[ScanError] = [*unreadable, *found.errors, *loaded.errors]
+    if partial:
+        from engine.discover.changed import concerns_units
+
+        # Nothing outside the changed units was read: a problem there is not this change's.
+        # (When data.inventory is built, every unit was read and every problem stays.)
+        errors = [e for e in errors if concerns_units(e, reported, request.changed)]
     evaluator, backend, rego_engine = _rego_evaluator(request, policies, params, inventory,
                                                       errors)
     rego_passed = 0
@@ -141,10 +176,12 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     rego_base = {**rego_context, "engine": "rego", "policies": policies.digest,
                  "params": digest(params), "inventory": digest(inventory),
                  "evaluated_by": rego_engine}  # a remote OPA's bundle revision counts too
-    for unit in found.units:
+    for unit in reported:
         resources = loaded.resources.get(unit.identity)
         if resources is None or evaluator is None:
             continue
+        if unit.kind is UnitKind.KUBERNETES and request.changed is not None:
+            resources = [r for r in resources if r.file in unit.files]
         outcome = _evaluate_rego(evaluator, unit, resources, cache, rego_base, hashes)
         if isinstance(outcome, ScanError):
             errors.append(outcome)
@@ -159,8 +196,12 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     notes: list[str] = []
     if checkov_on:
         mark = clock()
+        if request.changed is not None:
+            k8s = {f for u in reported if u.kind is UnitKind.KUBERNETES for f in u.files}
+            loaded = dataclasses.replace(loaded, kubernetes_files=tuple(
+                f for f in loaded.kubernetes_files if f in k8s))
         checkov_findings, checkov_errors, version = _checkov_with_cache(
-            request, found.units, loaded, cache, hashes, notes,
+            request, reported, loaded, cache, hashes, notes,
             engine_context(versions, severity_map_path()))
         findings.extend(checkov_findings)
         # A file both loaders failed on is one problem: keep ours, which has the parser's
@@ -170,19 +211,20 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         versions["checkov"] = version or versions["checkov"]
         timings["checkov"] = clock() - mark
 
+    conftest = _run_conftest(request, findings, errors)
     findings = _with_chart_sources(findings, loaded)
     # Decide: after the cache, never cached (a waiver can expire overnight).
     findings = apply_severity_overrides(findings, request.config.severity)
-    findings, waiver_summary, waiver_errors = _apply_waivers(request, findings)
+    findings, waiver_summary, waiver_errors = apply_request_waivers(request, findings)
     errors.extend(waiver_errors)
     findings = order_findings(findings)
     timings["total"] = clock() - started
-    return ScanResult(
+    result = ScanResult(
         root=str(root),
         scope=request.scope,
         findings=tuple(findings),
         errors=tuple(sorted(set(errors), key=lambda e: (e.file, e.line, e.code, e.message))),
-        units=found.units,
+        units=reported,
         excluded=found.excluded,
         fail_on=request.fail_on,
         commit=request.snapshot.commit,
@@ -198,6 +240,30 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         notes=tuple(notes),
         cache_stats=_cache_stats(cache),
     )
+    if conftest is None or request.conftest is None:
+        return result
+    from engine.conftest_scan import annotate
+
+    return annotate(result, conftest, request.conftest)
+
+
+def _run_conftest(request: ScanRequest, findings: list[Finding],
+                  errors: list[ScanError]) -> ConftestOutcome | None:
+    """conftest-style policies on the scope's files (in staged and diff scans: the changed
+    files); their findings join the others before decide, so waivers apply to them too."""
+    if request.conftest is None:
+        return None
+    from engine.conftest_scan import run_conftest
+
+    scope = request.scope
+    if request.changed is not None:
+        scope = tuple(f for f in sorted(request.changed) if in_scope(f, request.scope))
+    outcome = run_conftest(request.snapshot, scope, request.config.exclude, request.conftest)
+    findings.extend(outcome.findings)
+    # A file both loaders failed to parse is one problem: keep the first report of it.
+    broken = {e.file for e in errors if e.code == "parse-error"}
+    errors.extend(e for e in outcome.errors if not (e.code == "parse-error" and e.file in broken))
+    return outcome
 
 
 def _rego_evaluator(request: ScanRequest, policies: PolicySet, params: dict[str, Any],
@@ -443,12 +509,21 @@ def _checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: _Lo
                      "check runs it")
         return [], [], ""
     if cache is None or any(u.kind not in _CHECKOV_CACHED_KINDS for u in units):
-        # A unit kind the cache has no key for (rendered charts) feeds Checkov in ways the
-        # plan in engine/cache/units.py does not know: run uncached rather than guess.
+        # A unit kind the cache has no key for feeds Checkov in ways the plan in
+        # engine/cache/units.py does not know: run uncached rather than guess.
         return _run_checkov(request, units, loaded)
     base = {**context, "excluded": sorted(e.path for e in config.exclude),
             "skips": sorted((s.id, s.paths) for s in config.checkov_skip)}
     plan = checkov_plan(request.snapshot.root, units, loaded.kubernetes_files, hashes, base)
+    # A chart unit (one values set) is keyed on exactly what Checkov is given: its rendered
+    # objects (already redacted) and where they map back to.
+    rendered: dict[str, list[Resource]] = {}
+    for identity, resource in loaded.rendered:
+        rendered.setdefault(identity, []).append(resource)
+    for identity, objects in rendered.items():
+        plan.keys[identity] = digest({**base, "engine": "checkov", "kind": "helm",
+                                      "unit": identity,
+                                      "objects": [r.to_input() for r in objects]})
     findings: list[Finding] = []
     missed: set[str] = set()
     for identity, key in sorted(plan.keys.items()):
@@ -470,7 +545,8 @@ def _checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: _Lo
     ran = plan.with_components(missed)
     findings = [f for f in findings if f.unit not in ran]
     subset = [u for u in units if u.identity in ran and u.kind is UnitKind.TERRAFORM]
-    k8s = loaded if "kubernetes" in ran else _Loaded()
+    k8s = _Loaded(kubernetes_files=loaded.kubernetes_files if "kubernetes" in ran else (),
+                  rendered=[(u, r) for u, r in loaded.rendered if u in ran])
     fresh, errors, version = _run_checkov(request, subset, k8s)
     for identity, payload in split_by_unit(fresh, errors, ran).items():
         cache.put("checkov", plan.keys[identity], payload)
@@ -478,10 +554,10 @@ def _checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: _Lo
 
 
 _CHECKOV_CACHED_KINDS = frozenset({UnitKind.TERRAFORM, UnitKind.TERRAFORM_PLAN,
-                                   UnitKind.KUBERNETES})
+                                   UnitKind.KUBERNETES, UnitKind.HELM})
 
 
-def _apply_waivers(request: ScanRequest, findings: list[Finding]
+def apply_request_waivers(request: ScanRequest, findings: list[Finding]
                    ) -> tuple[list[Finding], WaiverSummary | None, list[ScanError]]:
     """Waivers from ``request.waivers_file`` (a bad file is a configuration error: exit 2,
     and no waiver applies)."""

@@ -16,14 +16,14 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from engine.config import Config
 from engine.model import EXIT_USAGE, ScanResult, Severity
 
 if TYPE_CHECKING:
     from engine.evaluate.conftest import ConftestPolicySet
-    from engine.source.worktree import Snapshot
+    from engine.pipeline import ScanRequest
 
 
 class ConftestUsageError(Exception):
@@ -87,13 +87,18 @@ def policy_ids(policies: ConftestPolicySet) -> set[str]:
     return {rule.policy_id for rules in policies.rules.values() for rule in rules}
 
 
-def run_alone(conftest: ConftestPlan, snapshot: Snapshot, scope: tuple[str, ...],
-              config: Config, fail_on: Severity | None,
+def run_alone(conftest: ConftestPlan, request: ScanRequest,
               write: Callable[[ScanResult], int], err: TextIO) -> int:
+    """Only the conftest policies (no built-in library, no Checkov); the waivers file,
+    severity overrides and the gate apply as in every scan."""
+    import dataclasses
+
     from engine.conftest_scan import run_conftest, standalone_result
     from engine.evaluate.rego import EngineMismatchError, PolicyLoadError
     from engine.evaluate.rego.engine_check import check_engine
+    from engine.pipeline import apply_request_waivers
 
+    snapshot, config = request.snapshot, request.config
     try:
         check_engine()
         policies = load(conftest, snapshot.root)
@@ -107,17 +112,16 @@ def run_alone(conftest: ConftestPlan, snapshot: Snapshot, scope: tuple[str, ...]
         err.write(f"gitops-compliance: error: {config.source}: severity: no loaded policy has "
                   f"the id {', '.join(unknown)}\n")
         return EXIT_USAGE
-    outcome = run_conftest(snapshot, scope, config.exclude, policies)
-    return write(standalone_result(snapshot, scope, config, fail_on, outcome, policies))
+    outcome = run_conftest(snapshot, request.scope, config.exclude, policies)
+    result = standalone_result(snapshot, request.scope, config, request.fail_on, outcome,
+                               policies)
+    findings, summary, problems = apply_request_waivers(request, list(result.findings))
+    result = dataclasses.replace(
+        result, findings=tuple(findings), waivers=summary,
+        errors=tuple(sorted({*result.errors, *problems},
+                            key=lambda e: (e.file, e.line, e.code, e.message))))
+    return write(result)
 
 
 def unknown_severity_ids(config: Config, known: set[str]) -> list[str]:
     return sorted(p for p in config.severity if p not in known)
-
-
-def join(result: ScanResult, snapshot: Snapshot, scope: tuple[str, ...], config: Config,
-         policies: Any) -> ScanResult:
-    from engine.conftest_scan import merge, run_conftest
-
-    outcome = run_conftest(snapshot, scope, config.exclude, policies)
-    return merge(result, outcome, policies, config.severity)

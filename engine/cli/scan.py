@@ -1,4 +1,8 @@
-"""``gitops-compliance scan``: resolve the scope and config, run the pipeline, write outputs."""
+"""``gitops-compliance scan``: resolve the scope and config, run the pipeline, write outputs.
+
+A working-tree scan is handled here; ``--staged``, ``--ref`` and ``--diff`` read git objects
+(engine/cli/scan_git.py) and share ``load_policies`` and ``build_request`` with it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.cli.scan_inputs import DateError, cache_dir, parse_as_of, waivers_file
 from engine.config import (
@@ -21,7 +25,12 @@ from engine.config import (
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, ScanResult, Severity, worst_exit_code
 from engine.report import RenderOptions, get_renderer
 from engine.report.writer import OutputError, write_atomic
-from engine.source.worktree import SourceError, find_root, worktree_snapshot
+from engine.source.worktree import Snapshot, SourceError, find_root, worktree_snapshot
+
+if TYPE_CHECKING:
+    from engine.cli.conftest_mode import ConftestPlan
+    from engine.evaluate.rego import PolicySet
+    from engine.pipeline import ScanRequest
 
 # Checkov ids cannot be checked without loading Checkov: their shape is.
 _CHECKOV_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
@@ -55,52 +64,66 @@ def parse_outputs(specs: list[str]) -> list[OutputSpec]:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from engine.cli import conftest_mode
+
     try:
         outputs = parse_outputs(args.output)
+        if revision_mode(args) is not None:  # --staged, --ref, --diff: read from git objects
+            from engine.cli.scan_git import run_revision_scan
+
+            return run_revision_scan(args, outputs, out, err)
+        if args.new_only:
+            raise UsageError("--new-only needs --staged or --diff (a baseline to compare with)")
         root, scope, in_git = _resolve_scope(args.paths)
         config = _load_config(args.config, Path(args.paths[0]), root)
         named = [s for s in scope if s and (root / s).is_file()]
         snapshot = worktree_snapshot(root, in_git, named)
-        as_of = parse_as_of(args.as_of)
-        waivers = waivers_file(config, root)
-        checkov_mode = args.checkov or "run"
-        if checkov_mode == "cached" and args.no_cache:
-            raise UsageError("--checkov cached reads Checkov results from the cache; it cannot "
-                             "be combined with --no-cache")
-    except (UsageError, ConfigError, SourceError, DateError) as exc:
-        err.write(f"gitops-compliance: error: {exc}\n")
-        return EXIT_USAGE
-
-    try:
-        opa = _opa_settings(args, config)
-    except UsageError as exc:
-        err.write(f"gitops-compliance: error: {exc}\n")
-        return EXIT_USAGE
-
-    fail_on_text = args.fail_on or config.fail_on
-    fail_on = None if fail_on_text == "none" else Severity(fail_on_text)
-
-    from engine.cli import conftest_mode
-
-    try:
         conftest = conftest_mode.plan(args, config)
-    except conftest_mode.ConftestUsageError as exc:
+        request = build_request(args, config, snapshot, scope, repo_root=root, in_git=in_git)
+    except (UsageError, ConfigError, SourceError, conftest_mode.ConftestUsageError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
+
     if conftest is not None and conftest.alone:
         return conftest_mode.run_alone(
-            conftest, snapshot, scope, config, fail_on,
-            lambda result: _write_outputs(result, outputs, out, err), err)
+            conftest, request, lambda result: _write_outputs(result, outputs, out, err), err)
+    from engine.pipeline import run_scan
 
+    loaded = load_policies(args, config, [Path(p) for p in args.policies], err, conftest, root)
+    if isinstance(loaded, int):
+        return loaded
+    policies, conftest_policies = loaded
+    result = run_scan(dataclasses.replace(request, conftest=conftest_policies), policies)
+    return _write_outputs(result, outputs, out, err)
+
+
+def revision_mode(args: argparse.Namespace) -> str | None:
+    """"staged", "ref" or "diff" when the scan reads git objects, else None."""
+    if args.staged:
+        return "staged"
+    if args.ref is not None:
+        return "ref"
+    if args.diff is not None:
+        return "diff"
+    return None
+
+
+def load_policies(args: argparse.Namespace, config: Config, extra: list[Path], err: TextIO,
+                  conftest: ConftestPlan | None = None, conftest_root: Path | None = None,
+                  ) -> tuple[PolicySet, Any] | int:
+    """The Rego policy set and the conftest-style policies (None without any), or the exit
+    code of a policy or engine problem (2)."""
     # Heavy imports start here, after every cheap check has passed.
+    from engine.cli import conftest_mode
     from engine.evaluate.rego import EngineMismatchError, PolicyLoadError, load_policy_set
     from engine.evaluate.rego.engine_check import check_engine
-    from engine.pipeline import ScanRequest, policy_dirs, run_scan
+    from engine.pipeline import policy_dirs
 
     try:
         check_engine()
-        policies = load_policy_set(policy_dirs(config, [Path(p) for p in args.policies]))
-        conftest_policies = conftest_mode.load(conftest, root) if conftest is not None else None
+        policies = load_policy_set(policy_dirs(config, extra))
+        conftest_policies = (conftest_mode.load(conftest, conftest_root or Path.cwd())
+                             if conftest is not None else None)
     except (PolicyLoadError, EngineMismatchError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
@@ -112,15 +135,35 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"gitops-compliance: error: {config.source}: severity: no loaded policy has "
                   f"the id {', '.join(unknown)}\n")
         return EXIT_USAGE
+    return policies, conftest_policies
 
-    request = ScanRequest(snapshot=snapshot, scope=scope, config=config,
-                          use_checkov=checkov_mode != "off", fail_on=fail_on,
-                          waivers_file=waivers, as_of=as_of, checkov_mode=checkov_mode,
-                          cache_dir=cache_dir(args.no_cache, root, in_git), opa=opa)
-    result = run_scan(request, policies)
-    if conftest_policies is not None:
-        result = conftest_mode.join(result, snapshot, scope, config, conftest_policies)
-    return _write_outputs(result, outputs, out, err)
+
+def build_request(args: argparse.Namespace, config: Config, snapshot: Snapshot,
+                  scope: tuple[str, ...], *, repo_root: Path, in_git: bool,
+                  governance_root: Path | None = None, **extra: Any) -> ScanRequest:
+    """The pipeline's request from the arguments and config (UsageError on a bad option).
+
+    ``repo_root`` is the real repository (the cache lives there, never in a temporary
+    snapshot); the waivers file is read from ``governance_root`` (in diff mode the
+    merge-base's snapshot) or the repository; ``extra``: the git modes' fields."""
+    from engine.pipeline import ScanRequest
+
+    fail_on_text = args.fail_on or config.fail_on
+    fail_on = None if fail_on_text == "none" else Severity(fail_on_text)
+    checkov_mode = args.checkov or "run"
+    if checkov_mode == "cached" and args.no_cache:
+        raise UsageError("--checkov cached reads Checkov results from the cache; it cannot "
+                         "be combined with --no-cache")
+    try:
+        as_of = parse_as_of(args.as_of)
+    except DateError as exc:
+        raise UsageError(str(exc)) from None
+    return ScanRequest(
+        snapshot=snapshot, scope=scope, config=config, use_checkov=checkov_mode != "off",
+        fail_on=fail_on, opa=_opa_settings(args, config),
+        waivers_file=waivers_file(config, governance_root or repo_root), as_of=as_of,
+        checkov_mode=checkov_mode, cache_dir=cache_dir(args.no_cache, repo_root, in_git),
+        governance_root=governance_root, **extra)
 
 
 def _opa_settings(args: argparse.Namespace, config: Config) -> OpaSettings | None:

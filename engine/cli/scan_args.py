@@ -49,3 +49,18 @@ def add_parser(sub: Any) -> None:
     scan.add_argument("--as-of", metavar="DATE", default=None,
                       help="the date (YYYY-MM-DD, UTC) every date decision uses, such as "
                            "waiver expiry (default: today, UTC)")
+    source = scan.add_mutually_exclusive_group()
+    source.add_argument("--staged", action="store_true",
+                        help="scan what the next commit records: the files staged against "
+                             "HEAD, with their index content, expanded to their units "
+                             "(nothing staged: exit 0)")
+    source.add_argument("--ref", metavar="REF",
+                        help="scan the commit REF without checking it out")
+    source.add_argument("--diff", metavar="BASE",
+                        help="scan HEAD's changes since its merge-base with BASE; config, "
+                             "waivers and policies come from the merge-base, and their "
+                             "changes are reported as governance changes")
+    scan.add_argument("--new-only", action="store_true",
+                      help="with --staged or --diff: findings that already fail at the "
+                           "baseline (HEAD, or the merge-base) are reported as pre-existing "
+                           "and do not block")

@@ -43,6 +43,14 @@ def to_document(result: ScanResult) -> dict[str, Any]:
             "timings": dict(result.timings),
             "rego_engine": dict(result.rego_engine),
             "cache": dict(result.cache_stats),
+            # Git modes (docs/git-gating.md); "worktree" and nulls for a plain scan.
+            "mode": result.mode,
+            "base_commit": result.base_commit,
+            "changed_files": (list(result.changed_files)
+                              if result.changed_files is not None else None),
+            "governance_changes": [{"kind": g.kind, "status": g.status, "path": g.path,
+                                    "old_path": g.old_path}
+                                   for g in result.governance_changes],
         },
         "waivers": _waivers(result),
         "notes": list(result.notes),
@@ -76,7 +84,9 @@ def summary(result: ScanResult) -> dict[str, Any]:
                        if f.status is Status.FAILED and f.suppression is not None)
     return {"failed": failed, "blocking": len(result.blocking), "warnings": warnings,
             "passed_checks": passed, "errors": len(result.errors), "waived": waived,
-            "unregistered_suppressions": unregistered}
+            "unregistered_suppressions": unregistered,
+            "preexisting": sum(1 for f in result.findings
+                               if f.preexisting and f.status is Status.FAILED)}
 
 
 def _waivers(result: ScanResult) -> dict[str, Any] | None:
@@ -124,6 +134,7 @@ def _finding_fields(finding: Finding, blocks: bool) -> dict[str, Any]:
         **({"details": json.loads(finding.details)} if finding.details else {}),
         "waiver": finding.waiver or None,
         "inline_suppression": finding.suppression,
+        "preexisting": finding.preexisting,
     }
 
 

@@ -45,7 +45,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
                       width=options.width, highlight=False, soft_wrap=True, emoji=False)
     failed = [f for f in result.findings if f.status is Status.FAILED]
     blocking = [f for f in failed if result.blocks(f)]
-    others = [f for f in failed if not result.blocks(f)]
+    preexisting = [f for f in failed if f.preexisting]
+    others = [f for f in failed if not result.blocks(f) and not f.preexisting]
 
     if blocking:
         console.print(Text("Blocking findings", style="bold"))
@@ -62,6 +63,12 @@ def render(result: ScanResult, options: RenderOptions) -> str:
             _print_waived(console, finding)
         console.print()
     _print_waivers(console, result)
+    if preexisting:
+        title = ("Pre-existing findings: they fail at the baseline too (--new-only: "
+                 "reported, do not block)")
+        console.print(Text(title, style="bold"))
+        _print_by_severity(console, preexisting)
+    _print_governance(console, result)
     if result.errors:
         console.print(Text(f"Scan errors ({len(result.errors)}): the scan is incomplete",
                            style="bold yellow"))
@@ -180,7 +187,8 @@ def _print_by_severity(console: Console, findings: list[Finding]) -> None:
 
 def _print_finding(console: Console, finding: Finding) -> None:
     head = Text("  ")
-    head.append("warn " if not finding.blocking else "✗ ", style="bold")
+    head.append("old " if finding.preexisting else "warn " if not finding.blocking else "✗ ",
+                style="bold")
     head.append(finding.policy_id, style="bold")
     head.append("  ")
     head.append(clean(finding.resource or finding.unit))
@@ -198,8 +206,40 @@ def _print_finding(console: Console, finding: Finding) -> None:
         console.print(Text("      controls: " + clean(", ".join(finding.controls)), style="dim"))
 
 
+def _print_governance(console: Console, result: ScanResult) -> None:
+    if not result.governance_changes:
+        return
+    console.print(Text(f"Governance changes ({len(result.governance_changes)}): not applied "
+                       "to this scan (it used the merge-base's); they take effect once merged",
+                       style="bold magenta"))
+    for change in result.governance_changes:
+        line = Text(f"  ~ {change.kind}: {change.status} ")
+        if change.old_path:
+            line.append(clean(change.old_path) + " -> ", style="bold")
+        line.append(clean(change.path), style="bold")
+        console.print(line)
+    console.print()
+
+
+def _print_source(console: Console, result: ScanResult) -> None:
+    """Which revision was read (git modes); nothing for a working-tree scan."""
+    if result.mode == "worktree":
+        return
+    what = {"staged": "the staged changes (index against HEAD)",
+            "ref": f"commit {(result.commit or '')[:12]}",
+            "diff": f"HEAD against the merge-base {(result.base_commit or '')[:12]}"}
+    text = f"Scanned {what.get(result.mode, clean(result.mode))}"
+    if result.changed_files is not None:
+        text += f"; {len(result.changed_files)} changed path(s), only their units reported"
+    console.print(Text(text + ".", style="dim"))
+
+
 def _print_summary(console: Console, result: ScanResult, failed: list[Finding]) -> None:
+    _print_source(console, result)
     verdict = result.verdict
+    # warn rules never block: they are counted apart from failures
+    warnings = sum(1 for f in failed if not f.blocking)
+    failed = [f for f in failed if f.blocking]
     counts = ", ".join(f"{sum(1 for f in failed if f.severity is s)} {s.value}"
                        for s in Severity)
     threshold = result.fail_on.value if result.fail_on else "none"
@@ -209,8 +249,11 @@ def _print_summary(console: Console, result: ScanResult, failed: list[Finding]) 
         + (f" and Checkov {result.versions['checkov']}" if "checkov" in result.versions else "")
         + f" in {result.timings.get('total', 0):.1f}s.", style="dim"))
     waived = sum(1 for f in result.findings if f.status is Status.WAIVED)
-    console.print(Text(f"Failed: {counts}; {waived} waived; {len(result.errors)} error(s); "
-                       f"fail-on: {threshold}."))
+    preexisting = sum(1 for f in failed if f.preexisting)
+    console.print(Text(f"Failed: {counts}"
+                       + (f" ({preexisting} pre-existing)" if preexisting else "")
+                       + f"; {warnings} warning(s); {waived} waived; "
+                       f"{len(result.errors)} error(s); fail-on: {threshold}."))
     line = Text("Verdict: ")
     line.append(verdict.value.upper(), style=_VERDICT_STYLE[verdict])
     line.append(f" (exit {verdict.exit_code})")

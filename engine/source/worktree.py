@@ -2,7 +2,7 @@
 
 Lists the files of a scan: in a git repository, the tracked and untracked-but-not-ignored
 files (``git ls-files``, so ``.gitignore`` is honoured exactly as git does); elsewhere, a
-plain walk. The git index and commits as sources come with the git-native gating work.
+plain walk. The git index and commits as sources are in ``git_repo`` and ``revisions``.
 """
 
 from __future__ import annotations
@@ -68,6 +68,12 @@ def worktree_snapshot(root: Path, in_git: bool, named: Sequence[str] = ()) -> Sn
     return Snapshot(root, tuple(files), commit, tuple(errors))
 
 
+def readable_files(root: Path, names: list[str]) -> tuple[list[str], list[ScanError]]:
+    """``names`` that are regular files inside ``root`` (links followed only inside it);
+    links leading outside are errors. Also used for a git revision read in place."""
+    return _readable(root, names)
+
+
 def _readable(root: Path, names: list[str]) -> tuple[list[str], list[ScanError]]:
     """Regular files inside the root; a symlink that leads outside it is reported, not read."""
     files: list[str] = []
@@ -87,6 +93,11 @@ def _readable(root: Path, names: list[str]) -> tuple[list[str], list[ScanError]]
 
 def _keep(relative: str) -> bool:
     return not any(part in ALWAYS_EXCLUDED_DIRS for part in relative.split("/")[:-1])
+
+
+def keep_path(relative: str) -> bool:
+    """False for files under tool-state folders (``.terraform/``, ...), in every source."""
+    return _keep(relative)
 
 
 def _walk(root: Path) -> list[str]:

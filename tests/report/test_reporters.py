@@ -97,3 +97,48 @@ def test_write_under_a_regular_file_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(OutputError, match="cannot write"):
         write_atomic(blocker / "out.json", "x")
+
+
+def diff_result() -> ScanResult:
+    """A --diff --new-only result: one pre-existing finding, one governance change, and a
+    hostile path (a file name is scanned content too)."""
+    import dataclasses
+
+    from engine.model import GovernanceChange
+
+    old = dataclasses.replace(fixed_result().findings[0], preexisting=True)
+    return dataclasses.replace(
+        fixed_result(), findings=(old,), errors=(), mode="diff", base_commit="def456",
+        changed_files=("infra/main.tf",),
+        governance_changes=(GovernanceChange("config", "modified", ".gitops-compliance.yaml"),
+                            GovernanceChange("policies", "renamed", f"team/{HOSTILE}.rego",
+                                             "team/a.rego")))
+
+
+def test_git_mode_fields_in_json_match_the_schema() -> None:
+    document = json.loads(get_renderer("json")(diff_result(), RenderOptions()))
+    jsonschema.validate(document, json.loads((schemas_dir() / "scan-result-v1.json")
+                                             .read_text()))
+    finding = document["findings"][0]
+    assert (finding["preexisting"], finding["blocks_merge"]) == (True, False)
+    assert document["verdict"] == "compliant" and document["summary"]["preexisting"] == 1
+    assert document["summary"]["failed"]["high"] == 1 and document["summary"]["blocking"] == 0
+    assert document["scan"]["mode"] == "diff" and document["scan"]["base_commit"] == "def456"
+    assert document["scan"]["governance_changes"][0] == {
+        "kind": "config", "status": "modified", "path": ".gitops-compliance.yaml",
+        "old_path": ""}
+    plain = json.loads(get_renderer("json")(fixed_result(), RenderOptions()))
+    assert plain["scan"]["mode"] == "worktree" and plain["scan"]["changed_files"] is None
+
+
+def test_git_mode_sections_in_text() -> None:
+    text = get_renderer("text")(diff_result(), RenderOptions())
+    assert "Blocking findings" not in text
+    assert "Pre-existing findings" in text
+    assert "old IAM-02  aws_iam_policy.pipeline  infra/main.tf:13" in text
+    assert "Governance changes (2)" in text
+    assert "config: modified .gitops-compliance.yaml" in text
+    assert "policies: renamed team/a.rego -> team/evil\\x1b[31m" in text
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "HEAD against the merge-base def456; 1 changed path(s)" in text
+    assert "(1 pre-existing)" in text
