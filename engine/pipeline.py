@@ -119,7 +119,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
 
         # data.inventory is the whole scope: load it all only when a policy can read it.
         partial = not reads_inventory(policies)
-        if partial:
+        if partial and request.changed is not None:
             to_load = changed_units(found.units, request.changed)
     timings["discover"] = clock() - started
 
@@ -158,7 +158,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     findings: list[Finding] = []
     unreadable = [e for e in request.snapshot.errors if in_scope(e.file, request.scope)]
     errors: list[ScanError] = [*unreadable, *found.errors, *loaded.errors]
-    if partial:
+    if partial and request.changed is not None:
         from engine.discover.changed import concerns_units
 
         # Nothing outside the changed units was read: a problem there is not this change's.
