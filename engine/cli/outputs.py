@@ -1,6 +1,5 @@
-"""``-o FORMAT[=FILE]`` for the commands besides ``scan``: the same meaning (repeatable,
-``=FILE`` written atomically, at most one format on standard output), with each command's
-own formats."""
+"""``-o FORMAT[=FILE]`` for every command: the same meaning (repeatable, ``=FILE`` written
+atomically, at most one format on standard output), with each command's own formats."""
 
 from __future__ import annotations
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from engine.cli.outputs import Output as OutputSpec
+from engine.cli.outputs import OutputUsageError, write_output
+from engine.cli.outputs import parse_outputs as parse_output_specs
 from engine.cli.scan_inputs import DateError, cache_dir, parse_as_of, waivers_file
 from engine.config import (
     Config,
@@ -22,9 +24,8 @@ from engine.config import (
     load_config,
     opa_url_problem,
 )
-from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, ScanResult, Severity, worst_exit_code
+from engine.model import EXIT_USAGE, ScanResult, Severity, worst_exit_code
 from engine.report import RenderOptions, get_renderer
-from engine.report.writer import OutputError, write_atomic
 from engine.source.worktree import Snapshot, SourceError, find_root, worktree_snapshot
 
 if TYPE_CHECKING:
@@ -36,12 +37,6 @@ if TYPE_CHECKING:
 _CHECKOV_ID = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
 
 
-@dataclass(frozen=True)
-class OutputSpec:
-    format: str
-    file: Path | None  # None: standard output
-
-
 class UsageError(Exception):
     pass
 
@@ -49,18 +44,10 @@ class UsageError(Exception):
 def parse_outputs(specs: list[str]) -> list[OutputSpec]:
     from engine.report import REPORTERS
 
-    outputs = []
-    for spec in specs or ["text"]:
-        name, _, file = spec.partition("=")
-        if name not in REPORTERS:
-            raise UsageError(f"-o {spec}: unknown format {name!r} "
-                             f"(known: {', '.join(sorted(REPORTERS))})")
-        if "=" in spec and not file:
-            raise UsageError(f"-o {spec}: missing file name after '='")
-        outputs.append(OutputSpec(name, Path(file) if file else None))
-    if sum(1 for o in outputs if o.file is None) > 1:
-        raise UsageError("only one -o format can go to standard output; give the others =FILE")
-    return outputs
+    try:
+        return parse_output_specs(specs, sorted(REPORTERS), "text")
+    except OutputUsageError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -214,18 +201,5 @@ def _write_outputs(result: ScanResult, outputs: list[OutputSpec], out: TextIO,
     for output in outputs:
         to_terminal = output.file is None and out.isatty()
         text = get_renderer(output.format)(result, RenderOptions(color=to_terminal))
-        if output.file is None:
-            try:
-                out.write(text)
-                out.flush()
-            except OSError as exc:  # stdout on a full disk, a closed pipe
-                err.write(f"gitops-compliance: error: cannot write the {output.format} report "
-                          f"to standard output: {exc.strerror or exc}\n")
-                code = worst_exit_code(code, EXIT_INCOMPLETE)
-            continue
-        try:
-            write_atomic(output.file, text)
-        except OutputError as exc:
-            err.write(f"gitops-compliance: error: {exc}\n")
-            code = worst_exit_code(code, EXIT_INCOMPLETE)
+        code = worst_exit_code(code, write_output(output, text, out, err))
     return code

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.cli import conftest_mode
+from engine.cli.outputs import Output
 from engine.cli.scan import (
-    OutputSpec,
     UsageError,
     _write_outputs,
     build_request,
@@ -28,7 +28,7 @@ from engine.model import EXIT_USAGE, ScanResult
 from engine.source.worktree import SourceError, find_root
 
 
-def run_revision_scan(args: argparse.Namespace, outputs: list[OutputSpec], out: TextIO,
+def run_revision_scan(args: argparse.Namespace, outputs: list[Output], out: TextIO,
                       err: TextIO) -> int:
     mode = revision_mode(args) or ""
     started = time.perf_counter()

@@ -328,7 +328,7 @@ def test_standard_output_on_a_full_disk_is_a_clear_error(
                                    "--no-checkov"], stdout=full, stderr=subprocess.PIPE,
                                   text=True, check=False, env=env)
         assert done.returncode == 3, done.stderr
-        assert "cannot write the text report to standard output" in done.stderr
+        assert "cannot write the text output to standard output" in done.stderr
         assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
 
 

@@ -56,6 +56,8 @@ class OpaDouble:
     requests: list[Recorded] = field(default_factory=list)
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _compiled: tuple[Any, Any] | None = None  # (state, engine): compile once per state
+    _version: int = 0  # bumped by every write through the REST API
 
     # -- evaluation with real OPA ------------------------------------------------------
 
@@ -67,7 +69,12 @@ class OpaDouble:
         return engine
 
     def evaluate(self, query: str, document: Any) -> list[Any]:
-        rows: list[Any] = self._engine(self.modules).eval_query(query, input=document)
+        # Like a real server, compile the loaded policies and data once per change of them,
+        # not once per query.
+        state = (self._version, tuple(sorted(self.modules)))
+        if self._compiled is None or self._compiled[0] != state:
+            self._compiled = (state, self._engine(self.modules))
+        rows: list[Any] = self._compiled[1].eval_query(query, input=document)
         return rows
 
     # -- HTTP --------------------------------------------------------------------------
@@ -107,6 +114,7 @@ class OpaDouble:
                     return 404, {"code": "resource_not_found",
                                  "message": f"storage_not_found_error: policy id {policy_id!r}"}
                 del self.modules[policy_id]
+                self._version += 1
                 return 200, {}
         if path == "/v1/data/system/bundles" and method == "GET":
             return 200, {"result": {name: {"manifest": {"revision": rev, "roots": [""]}}
@@ -130,15 +138,18 @@ class OpaDouble:
         except Exception as exc:
             return 400, _error(exc)
         self.modules[policy_id] = text
+        self._version += 1
         return 200, {}
 
     def _data(self, method: str, segments: list[str], body: bytes) -> tuple[int, Any]:
         if method == "PUT":
             _set(self.data, segments, json.loads(body))
+            self._version += 1
             return 204, None
         if method == "DELETE":
             if not _delete(self.data, segments):
                 return 404, {"code": "resource_not_found", "message": "storage_not_found_error"}
+            self._version += 1
             return 204, None
         if method in ("GET", "POST"):
             document = json.loads(body).get("input") if body else None

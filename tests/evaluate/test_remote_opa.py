@@ -273,3 +273,24 @@ def _wait_for_health(url: str, attempts: int = 100) -> None:
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"OPA at {url} did not become healthy")
+
+
+VIOLATIONS = sorted(p for p in (Path(__file__).parent.parent / "fixtures" / "e2e" /
+                                "violations").iterdir() if (p / "expected.yaml").is_file())
+
+
+@pytest.mark.parametrize("folder", VIOLATIONS, ids=lambda p: p.name)
+def test_the_whole_library_gives_the_same_findings_remotely(
+        folder: Path, tmp_path: Path, opa: OpaDouble) -> None:
+    """Parity across the loaded library: every policy fires in the violations fixture, and
+    the remote engine must report exactly what the embedded one does."""
+    from tests.conftest import make_repo
+
+    repo = tmp_path / folder.name
+    shutil.copytree(folder, repo, ignore=shutil.ignore_patterns("expected.yaml"))
+    make_repo(repo)
+    embedded = _scan(repo, "--no-cache")
+    remote = _scan(repo, "--no-cache", "--opa-url", opa.url)
+    assert embedded.code == remote.code == 1, remote.json()["errors"]
+    assert _findings(remote.json()) == _findings(embedded.json())
+    assert _findings(embedded.json())  # the folder does fire

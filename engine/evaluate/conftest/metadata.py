@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from engine.evaluate.rego.errors import PolicyLoadError
+from engine.evaluate.rego.metadata import metadata_blocks
 from engine.model import Severity
 
 _HEADER = re.compile(r"^\s*#\s*METADATA\s*$")
@@ -43,20 +44,7 @@ def read_metadata(source: str, file: str) -> FileMeta:
     lines = source.splitlines()
     package = RuleMeta()
     rules: dict[str, RuleMeta] = {}
-    i = 0
-    while i < len(lines):
-        if not _HEADER.match(lines[i]):
-            i += 1
-            continue
-        header = i
-        body: list[str] = []
-        i += 1
-        while i < len(lines) and lines[i].lstrip().startswith("#"):
-            body.append(lines[i].lstrip()[1:])
-            i += 1
-        target = i
-        while target < len(lines) and not lines[target].strip():
-            target += 1
+    for header, body, target in metadata_blocks(lines):
         annotation = _parse(body, file, header + 1)
         meta = _meta(annotation, file, header + 1)
         code = lines[target] if target < len(lines) else ""

@@ -34,7 +34,7 @@ _CUSTOM_KEYS = frozenset(
 DEFAULT_FAMILY = "custom"
 
 
-def _blocks(lines: list[str]) -> list[tuple[int, list[str], int]]:
+def metadata_blocks(lines: list[str]) -> list[tuple[int, list[str], int]]:
     """Every METADATA block: (header line, comment bodies, index of the next code line).
 
     Blank lines between a block and its statement are tolerated, as OPA does.
@@ -74,7 +74,7 @@ def find_package_block(source: str, file: str) -> tuple[dict[str, Any], int] | N
     lines = source.splitlines()
     package_at = _package_line(lines)
     chosen: list[tuple[dict[str, Any], int]] = []
-    for header, body, next_code in _blocks(lines):
+    for header, body, next_code in metadata_blocks(lines):
         annotation = _parse_yaml(body, file, header + 1)
         scope = annotation.get("scope")
         above_package = next_code == package_at
