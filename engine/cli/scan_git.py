@@ -63,14 +63,26 @@ def _scan(args: argparse.Namespace, mode: str, root: Path, scope: tuple[str, ...
             revisions.add_governance([explicit])
         config = _load_config(args.config, explicit, scope, governance, mode)
         extra = [_inside(p, root) for p in args.policies]
+        # Rego policy dirs, and conftest-style policy and data dirs, as the merge-base has them
+        governing_dirs = (*config.policies, *config.conftest.policies, *config.conftest.data)
         revisions.add_governance(
-            [_relative(p, governance) for p in config.policies if _relative(p, governance)]
+            [_relative(p, governance) for p in governing_dirs if _relative(p, governance)]
             + [p for p in extra if p is not None])
         policy_extra = [governance / p if p is not None else Path(raw)
                         for p, raw in zip(extra, args.policies, strict=True)]
         source_time = time.perf_counter() - started
 
         conftest = conftest_mode.plan(args, config)
+        if conftest is not None:
+            # --conftest-policies/--data inside the repository: the merge-base's, like --policies
+            inside = [_inside(str(d), root) for d in (*conftest.dirs, *conftest.data)]
+            revisions.add_governance([d for d in inside if d is not None])
+            conftest = dataclasses.replace(
+                conftest,
+                dirs=tuple(governance / r if r is not None else d
+                           for d, r in zip(conftest.dirs, inside, strict=False)),
+                data=tuple(governance / r if r is not None else d for d, r in
+                           zip(conftest.data, inside[len(conftest.dirs):], strict=True)))
         if conftest is not None and conftest.alone:
             raise UsageError(f"--conftest-policies alone is not supported with --{mode} yet: "
                              "add --with-builtin, or run it on the working tree")
@@ -97,7 +109,7 @@ def _scan(args: argparse.Namespace, mode: str, root: Path, scope: tuple[str, ...
         governance_paths = {
             "config": [explicit] if explicit is not None else [],
             "waivers": [waivers_path(config)],
-            "policies": [p for p in (*[_relative(d, governance) for d in config.policies],
+            "policies": [p for p in (*[_relative(d, governance) for d in governing_dirs],
                                      *extra) if p],
         }
         result = dataclasses.replace(

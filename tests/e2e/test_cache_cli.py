@@ -245,3 +245,31 @@ def test_the_cache_holds_no_secret_values(repo_factory: Callable[..., Path],
     assert b'"$redacted"' in stored  # the Secret's data was cached, redacted
     for value in SECRET_VALUES:
         assert value.encode() not in stored
+
+
+def test_rendered_chart_units_are_cached_per_values_set(tmp_path: Path) -> None:
+    """Checkov's results on rendered objects are cached per chart unit (chart + values set),
+    keyed on what Checkov is given: a warm scan runs no engine at all, and a values change
+    that changes the rendered objects misses only its own unit."""
+    import git
+
+    from tests.helm_helpers import scorer_repo
+
+    repo = scorer_repo(tmp_path / "repo")
+    cold = scan(repo)
+    units = [u["identity"] for u in cold["scan"]["units"]]
+    assert "chart:scorer@values-prod.yaml" in units
+    assert any(f["engine"] == "checkov" and f["unit"] == "chart:scorer@values-prod.yaml"
+               for f in cold["findings"])
+    warm = scan(repo)
+    assert warm["scan"]["cache"]["misses"] == 0 and warm["scan"]["cache"]["hits"] > 0
+    assert outcome(warm) == outcome(cold)
+
+    values = repo / "scorer" / "values-prod.yaml"
+    values.write_text(values.read_text().replace("replicaCount: 2", "replicaCount: 3"))
+    git.Repo(repo).git.add(A=True)
+    changed = scan(repo, "--checkov", "cached")
+    # Only the prod unit's Checkov entry is new: it is skipped with a note, not run.
+    assert changed["notes"] and "chart:scorer@values-prod.yaml" in changed["notes"][0]
+    assert "chart:scorer@defaults" not in changed["notes"][0]
+    assert_same_as_uncached(repo, scan(repo))

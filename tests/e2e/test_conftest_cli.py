@@ -312,3 +312,54 @@ def test_config_exclusions_apply_and_are_listed(repo_factory: Callable[..., Path
                                              "reason": "decommissioned, CHG-7"}]
     assert [r["file"] for r in document["conftest"]["results"]] == [".gitops-compliance.yaml",
                                                                      "new.yaml"]
+
+
+COMPOSE_POLICY = """package main
+
+deny contains msg if {
+	some name, service in input.services
+	service.privileged == true
+	msg := sprintf("service %s runs privileged", [name])
+}
+"""
+
+
+def test_config_declared_conftest_policies_follow_waivers_and_diff_mode(tmp_path: Path) -> None:
+    """Declared in the config, conftest policies join every scan: their findings go through
+    the waivers file like any other, and a PR scan (--diff) reports only changed files."""
+    import git
+
+    from tests.conftest import make_repo
+
+    compose = "services:\n  web:\n    image: nginx\n    privileged: true\n"
+    root = tmp_path / "repo"
+    repo = make_repo(root, {
+        "policy/compose.rego": COMPOSE_POLICY,
+        ".gitops-compliance.yaml": "conftest:\n  policies: [policy]\n",
+        "old/docker-compose.yml": compose,
+        ".gitops-compliance/waivers.yaml": (
+            "version: 1\nwaivers:\n  - id: W-100\n    policies: [main.deny]\n"
+            "    scope: {paths: [old/**]}\n    reason: legacy host, decommissioned in Q1\n"
+            "    owner: platform\n    approver: qa-lead\n    approved_on: 2026-11-01\n"
+            "    ticket: CHG-77\n    expires: 2027-01-15\n"),
+    })
+    full = run_cli("scan", str(root), "--no-checkov", "-o", "json", "--as-of", "2026-11-27")
+    assert full.out, full.err
+    document = full.json()
+    [old] = [f for f in document["findings"] if f["policy_id"] == "main.deny"]
+    assert (old["file"], old["status"], old["waiver"]) == (
+        "old/docker-compose.yml", "waived", "W-100")
+    assert full.code == 0, full.out
+
+    repo.git.checkout("-b", "feature")
+    (root / "new").mkdir()
+    (root / "new" / "docker-compose.yml").write_text(compose)
+    repo.git.add(A=True)
+    repo.index.commit("a privileged service")
+    pr = run_cli("scan", str(root), "--diff", "main", "--no-checkov", "-o", "json",
+                 "--as-of", "2026-11-27")
+    document = pr.json()
+    assert pr.code == 1, pr.out
+    assert [(f["policy_id"], f["file"], f["status"]) for f in document["findings"]
+            if f["engine"] == "conftest"] == [("main.deny", "new/docker-compose.yml", "failed")]
+    assert isinstance(git.Repo(root).head.commit.hexsha, str)
