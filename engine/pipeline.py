@@ -134,7 +134,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     loaded = _load_units(root, to_load, loads)
     timings["load"] = clock() - mark
     mark = clock()
-    helm_units = _load_helm(request, found, loaded)
+    helm_units = _load_helm(request, found, loaded, loads)
     found = dataclasses.replace(found, units=(*found.units, *helm_units))
     if helm_units or found.values_sets:
         timings["helm"] = clock() - mark
@@ -327,7 +327,8 @@ def _load_unit(root: Path, unit: Unit, loads: LoadCache | None = None) -> _UnitL
     return None  # Helm units are rendered together (_load_helm); Kustomize is not rendered
 
 
-def _load_helm(request: ScanRequest, found: Discovery, loaded: _Loaded) -> tuple[Unit, ...]:
+def _load_helm(request: ScanRequest, found: Discovery, loaded: _Loaded,
+               loads: LoadCache | None = None) -> tuple[Unit, ...]:
     """Render every Helm unit (discovered charts, and the charts that Argo CD / Flux
     descriptors in the scope deploy). Returns the descriptor units discovery could not see."""
     if not found.values_sets and not found.charts:
@@ -339,7 +340,7 @@ def _load_helm(request: ScanRequest, found: Discovery, loaded: _Loaded) -> tuple
     try:
         helm = load_helm(request.snapshot.root, found.units, found.values_sets, kubernetes,
                          found.charts, found.files, request.config.helm,
-                         _excluded_chart_files(request, found))
+                         _excluded_chart_files(request, found), loads)
     except Exception as exc:  # the unit boundary for charts: fail closed, name the type only
         loaded.errors.append(ScanError("internal-error", f"rendering Helm charts failed with "
                                        f"{type(exc).__name__}; their results are missing"))

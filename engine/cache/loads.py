@@ -71,9 +71,20 @@ class LoadCache:
     def unit(self, unit: Unit, load: Callable[[], Any]) -> Any:
         """A Terraform module or plan unit: cached resources, or ``load()`` (stored when
         clean). Returns what the loader returns (something with resources and errors)."""
-        key = digest({**self._base, "stage": "load", "kind": unit.kind.value,
-                      "unit": unit.identity, "directory": unit.directory,
-                      "files": self._hashes.listing(unit.files)})
+        return self.keyed({"kind": unit.kind.value, "unit": unit.identity,
+                           "directory": unit.directory,
+                           "files": self._hashes.listing(unit.files)}, load)
+
+    def rendered(self, identity: str, how: Mapping[str, Any], files: Sequence[str],
+                 render: Callable[[], Any]) -> Any:
+        """A Helm unit (one chart, one values set): keyed on every file of the chart and
+        every values file (``files``) and on ``how`` it is rendered (values set, release,
+        namespace, exclusions, SDK version), so a warm scan starts no render worker."""
+        return self.keyed({"kind": "helm", "unit": identity, "how": how,
+                           "files": self._hashes.listing(files)}, render)
+
+    def keyed(self, parts: Mapping[str, Any], load: Callable[[], Any]) -> Any:
+        key = digest({**self._base, "stage": "load", **parts})
         resources = _cached(self._cache, key)
         if resources is not None:
             return CachedLoad(tuple(resources), ())

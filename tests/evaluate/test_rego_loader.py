@@ -183,10 +183,12 @@ def test_engines_are_independent_clones(tmp_path: Path) -> None:
     assert "from one" not in two.eval_rule_as_json("data.p.a.deny")
 
 
-def test_broken_test_file_is_a_load_error(tmp_path: Path) -> None:
+def test_broken_test_file_is_a_load_error_when_tests_are_listed(tmp_path: Path) -> None:
+    # A scan never reads test files; listing the tests (policy test) reports it.
     write(tmp_path, {"a.rego": policy("p.a"), "a_test.rego": "package p.a_test\n\ntest_x if {\n"})
+    policy_set = _load(tmp_path)
     with pytest.raises(PolicyLoadError) as caught:
-        _load(tmp_path)
+        policy_set.test_files  # noqa: B018 - the property parses them
     assert caught.value.file == "a_test.rego"
 
 

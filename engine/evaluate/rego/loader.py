@@ -192,18 +192,29 @@ class PolicySet:
     """
 
     def __init__(self, *, policies: tuple[RegoPolicy, ...], libraries: tuple[str, ...],
-                 test_files: tuple[RegoTestFile, ...], data: Mapping[str, Any], digest: str,
-                 engine: Any, modules: tuple[tuple[str, str], ...],
-                 test_sources: tuple[tuple[str, str], ...]) -> None:
+                 data: Mapping[str, Any], digest: str, engine: Any,
+                 modules: tuple[tuple[str, str], ...],
+                 test_sources: tuple[tuple[str, str], ...],
+                 engine_factory: Callable[[], Any]) -> None:
         self.policies = policies
         self.libraries = libraries
-        self.test_files = test_files
+        self._engine_factory = engine_factory
+        self._test_files: tuple[RegoTestFile, ...] | None = None
         self.data = data
         self.digest = digest
         self.modules = modules
         self.test_sources = test_sources
         self._engine = engine
         self._test_engine: Any = None
+
+    @property
+    def test_files(self) -> tuple[RegoTestFile, ...]:
+        """The ``*_test.rego`` files and their tests, parsed on first use: a scan never
+        needs them (0.3 s of every pre-commit run on the built-in library), ``policy test``
+        does — and reports a broken test file as a load error (exit 2) then."""
+        if self._test_files is None:
+            self._test_files = _test_files(self.test_sources, self._engine_factory)
+        return self._test_files
 
     @property
     def metas(self) -> tuple[PolicyMeta, ...]:
@@ -309,6 +320,7 @@ def load_policy_set(dirs: Sequence[Path], *, display_root: Path | None = None,
     seen_packages: dict[str, str] = {}
     seen_ids: dict[str, str] = {}
     module_texts: list[tuple[str, str]] = []
+    library_texts: list[tuple[str, str]] = []
     for source in modules:
         text = _read(source)
         module_texts.append((source.display, text))
@@ -324,6 +336,7 @@ def load_policy_set(dirs: Sequence[Path], *, display_root: Path | None = None,
         digest_entries.append((source.root_index, source.relative, text))
         if _is_library(package):
             libraries.append(package)
+            library_texts.append((source.display, text))
             continue
         found = find_package_block(text, source.display)
         if found is None:
@@ -343,7 +356,7 @@ def load_policy_set(dirs: Sequence[Path], *, display_root: Path | None = None,
         shown = ", ".join(_display(d, root) for d in dirs) or "(no directories)"
         raise PolicyLoadError(f"no Rego policies found in {shown}")
 
-    rules = rule_names_by_file(engine.get_ast_as_json())
+    rules = _library_rules(library_texts, engine_factory)
     for package, display in seen_packages.items():
         defined = rules.get(display, {})
         for rule in RULES:
@@ -363,13 +376,25 @@ def load_policy_set(dirs: Sequence[Path], *, display_root: Path | None = None,
     return PolicySet(
         policies=tuple(policies),
         libraries=tuple(sorted(libraries)),
-        test_files=_test_files(test_sources, engine_factory),
         data=data,
         digest=_digest(iter(digest_entries)),
         engine=engine,
         modules=(*module_texts, (_AGGREGATE_FILE, aggregate)),
         test_sources=test_sources,
+        engine_factory=engine_factory,
     )
+
+
+def _library_rules(texts: Sequence[tuple[str, str]], engine_factory: Callable[[], Any],
+                   ) -> dict[str, dict[str, int]]:
+    """Rule names (and lines) of the library modules, from an engine holding only them:
+    the whole library's AST costs several times more to dump, on every scan."""
+    if not texts:
+        return {}
+    engine = engine_factory()
+    for display, text in texts:
+        engine.add_policy(display, text)
+    return rule_names_by_file(engine.get_ast_as_json())
 
 
 def _test_files(sources: tuple[tuple[str, str], ...],

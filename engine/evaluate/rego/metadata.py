@@ -32,6 +32,8 @@ _CUSTOM_KEYS = frozenset(
      "regulatory"}
 )
 DEFAULT_FAMILY = "custom"
+# libyaml's safe loader where PyYAML has it: every scan parses every policy's METADATA.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def metadata_blocks(lines: list[str]) -> list[tuple[int, list[str], int]]:
@@ -96,7 +98,7 @@ def find_package_block(source: str, file: str) -> tuple[dict[str, Any], int] | N
 def _parse_yaml(body: list[str], file: str, line: int) -> dict[str, Any]:
     text = textwrap.dedent("\n".join(body))
     try:
-        value = yaml.safe_load(text)
+        value = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = line + 1 + mark.line if mark is not None else line

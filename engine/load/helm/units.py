@@ -8,16 +8,22 @@ for dev and for prod keeps two fingerprints.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from engine.config import HelmConfig
 from engine.discover.helm import ValuesSet, chart_files
-from engine.load.helm.chart import load_chart
+from engine.load.helm.chart import ChartLoad, load_chart
 from engine.load.helm.descriptors import plan_descriptors
 from engine.load.helm.renderer import Renderer, RenderLimits
 from engine.model import Resource, ScanError, Unit, UnitKind
+
+if TYPE_CHECKING:
+    from engine.cache.loads import LoadCache
 
 
 @dataclass
@@ -30,7 +36,8 @@ class HelmLoad:
 
 def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, ValuesSet],
               kubernetes: Sequence[Resource], charts: Sequence[str], files: Sequence[str],
-              config: HelmConfig, excluded: Collection[str] = ()) -> HelmLoad:
+              config: HelmConfig, excluded: Collection[str] = (),
+              loads: LoadCache | None = None) -> HelmLoad:
     import time
 
     result = HelmLoad()
@@ -55,9 +62,34 @@ def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, Value
     with Renderer(limits) as renderer:
         for unit, values_set in todo:
             started = time.perf_counter()
-            loaded = load_chart(root, values_set, chart_files(values_set.chart, files), renderer,
-                                excluded)
+            members = chart_files(values_set.chart, files)
+
+            def render(values_set: ValuesSet = values_set, members: Sequence[str] = members,
+                       ) -> ChartLoad:
+                return load_chart(root, values_set, members, renderer, excluded)
+
+            if loads is None:
+                loaded = render()
+            else:
+                how = {"values_set": _json_safe(dataclasses.asdict(values_set)),
+                       "excluded": sorted(excluded), "sdk": _sdk_version()}
+                loaded = loads.rendered(unit.identity, how, [*members, *values_set.files,
+                                                             *filter(None, [values_set.origin])],
+                                        render)
             result.timings[unit.identity] = time.perf_counter() - started
             result.resources[unit.identity] = list(loaded.resources)
             result.errors.extend(loaded.errors)
     return result
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, sort_keys=True, default=str))
+
+
+def _sdk_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("helm-python-sdk")
+    except PackageNotFoundError:
+        return "not installed"
