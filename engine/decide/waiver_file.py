@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from engine.globs import path_matches
+from engine.load.yaml_loader import StrictLoader
 from engine.model import Finding
 from engine.resources import schemas_dir
 
@@ -112,7 +113,7 @@ def load_waivers(path: Path, *, max_days: int = DEFAULT_MAX_DAYS,
 
 
 def parse_waivers(text: str, shown: str, *, max_days: int = DEFAULT_MAX_DAYS) -> WaiverFile:
-    loader = _Loader(text)
+    loader = StrictLoader(text)  # dates stay text: the schema validates them, then parsed
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -263,29 +264,3 @@ def _line(node: yaml.Node | None, path: Sequence[Any]) -> int:
     return current.start_mark.line + 1
 
 
-try:  # libyaml when available
-    _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Base = yaml.SafeLoader
-
-
-class _Loader(_Base):  # type: ignore[valid-type,misc]
-    """Safe loading; dates stay text (validated by the schema, then parsed), a repeated key
-    is an error at its line (PyYAML would keep the last value silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                if key_node.value in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
-                seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)

@@ -43,7 +43,6 @@ from typing import Any
 
 import yaml
 
-from engine.load.kubernetes import _Loader as _YamlLoader  # duplicate keys are errors there
 from engine.load.redact import (
     REDACTED,
     REDACTED_TEXT,
@@ -52,6 +51,7 @@ from engine.load.redact import (
     redact_terraform_config,
     redact_value,
 )
+from engine.load.yaml_loader import StrictLoader as _YamlLoader  # duplicate keys are errors
 from engine.model import ScanError
 
 UNIT = "conftest"

@@ -17,44 +17,8 @@ from typing import Any
 import yaml
 
 from engine.load.redact import redact_kubernetes_object
+from engine.load.yaml_loader import StrictLoader
 from engine.model import Resource, ScanError
-
-try:  # libyaml is several times faster; fall back to pure Python where it is missing
-    _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Base = yaml.SafeLoader
-
-
-class _Loader(_Base):  # type: ignore[valid-type,misc]
-    """Safe loading, with values as Kubernetes sees them: JSON types only.
-
-    The API server reads ``2024-01-01T10:00:00Z`` and ``!!binary`` as strings; PyYAML would
-    build ``datetime`` and ``bytes`` objects that no policy engine accepts.
-    """
-
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-        # A repeated key is ambiguous: PyYAML keeps the last value, the API server's strict
-        # decoding rejects the object. A scanner must not judge a value kubectl never sees.
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node,
-                                                                            yaml.ScalarNode):
-                continue
-            if key_node.value in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
-            seen.add(key_node.value)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
-_Loader.add_constructor("tag:yaml.org,2002:binary", _as_text)
-_Loader.add_constructor("tag:yaml.org,2002:set", _Base.construct_yaml_map)
 
 # A constructor that rejects a value (``!!int hunter2``) raises these, not YAMLError; their
 # text quotes the value, so only the node's line is kept.
@@ -96,7 +60,7 @@ def load_manifests(root: Path, files: Sequence[str]) -> LoadResult:
 
 def yaml_loader() -> type[yaml.SafeLoader]:
     """The loader manifests are read with (JSON types only, duplicate keys rejected)."""
-    return _Loader
+    return StrictLoader
 
 
 def load_file(root: Path, name: str) -> tuple[list[Resource], list[ScanError]]:
@@ -142,7 +106,7 @@ class _ParseFailure(Exception):
 
 def _yaml_documents(text: str) -> Iterator[tuple[int, _Located]]:
     """(start line, document with item lines) for each YAML document, lazily."""
-    loader = _Loader(text)
+    loader = StrictLoader(text)
     try:
         while loader.check_node():
             node = loader.get_node()

@@ -1,0 +1,44 @@
+"""The YAML loader every stage uses for files it judges: safe, and strict where PyYAML is lax.
+
+- values as Kubernetes (and JSON) see them: timestamps and ``!!binary`` stay text, ``!!set``
+  is a mapping — PyYAML would build ``datetime`` and ``bytes`` objects no policy engine takes;
+- a repeated key is an error at its line: PyYAML keeps the last value silently, the API
+  server's strict decoding rejects the object, and a governed file (waivers) must not hide
+  an entry behind another.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+try:  # libyaml is several times faster; fall back to pure Python where it is missing
+    _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Base = yaml.SafeLoader
+
+
+class StrictLoader(_Base):  # type: ignore[valid-type,misc]
+    """Safe loading, JSON types only, duplicate keys rejected (merge keys ``<<`` allowed)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node,
+                                                                            yaml.ScalarNode):
+                continue
+            if key_node.value in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
+            seen.add(key_node.value)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+StrictLoader.add_constructor("tag:yaml.org,2002:binary", _as_text)
+StrictLoader.add_constructor("tag:yaml.org,2002:set", _Base.construct_yaml_map)
