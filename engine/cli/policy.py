@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from engine.cli.outputs import Output, OutputUsageError, parse_outputs
 from engine.cli.policy_args import POLICY_COMMANDS
 from engine.config import Config, find_config, load_config
 from engine.model import EXIT_USAGE
@@ -78,3 +80,18 @@ def load_everything(args: argparse.Namespace, err: TextIO) -> Loaded | int:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
     return Loaded(config, dirs, policy_set, library)
+
+
+def outputs_and_policies(args: argparse.Namespace, err: TextIO, formats: Sequence[str],
+                         default: str) -> tuple[list[Output], Loaded] | int:
+    """What every ``policy`` subcommand starts with: its ``-o`` outputs and the loaded
+    policies, or the exit code (2) after saying why."""
+    try:
+        outputs = parse_outputs(args.output, formats, default)
+    except OutputUsageError as exc:
+        err.write(f"gitops-compliance: error: {exc}\n")
+        return EXIT_USAGE
+    loaded = load_everything(args, err)
+    if isinstance(loaded, int):
+        return loaded
+    return outputs, loaded

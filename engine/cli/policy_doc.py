@@ -6,23 +6,19 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from engine.cli.outputs import OutputUsageError, parse_outputs, write_output
-from engine.cli.policy import load_everything
+from engine.cli.outputs import write_output
+from engine.cli.policy import outputs_and_policies
 from engine.library.doc import render_catalog
-from engine.model import EXIT_USAGE, worst_exit_code
+from engine.model import worst_exit_code
 
 FORMATS = ("markdown",)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        outputs = parse_outputs(args.output, FORMATS, "markdown")
-    except OutputUsageError as exc:
-        err.write(f"gitops-compliance: error: {exc}\n")
-        return EXIT_USAGE
-    loaded = load_everything(args, err)
-    if isinstance(loaded, int):
-        return loaded
+    prepared = outputs_and_policies(args, err, FORMATS, "markdown")
+    if isinstance(prepared, int):
+        return prepared
+    outputs, loaded = prepared
     text = render_catalog(loaded.library)
     code = 0
     for output in outputs:

@@ -8,24 +8,20 @@ import argparse
 import json
 from typing import TextIO
 
-from engine.cli.outputs import OutputUsageError, parse_outputs, write_output
-from engine.cli.policy import load_everything
+from engine.cli.outputs import write_output
+from engine.cli.policy import outputs_and_policies
 from engine.library.listing import PolicyEntry, policy_entries
-from engine.model import EXIT_USAGE, worst_exit_code
+from engine.model import worst_exit_code
 
 FORMATS = ("text", "json")
 _HEADERS = ("ID", "ENGINE", "SEVERITY", "FAMILY", "CONTROLS", "CHECKOV")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        outputs = parse_outputs(args.output, FORMATS, "text")
-    except OutputUsageError as exc:
-        err.write(f"gitops-compliance: error: {exc}\n")
-        return EXIT_USAGE
-    loaded = load_everything(args, err)
-    if isinstance(loaded, int):
-        return loaded
+    prepared = outputs_and_policies(args, err, FORMATS, "text")
+    if isinstance(prepared, int):
+        return prepared
+    outputs, loaded = prepared
     entries = policy_entries(loaded.library, loaded.config.severity)
     code = 0
     for output in outputs:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from engine.cli.outputs import OutputUsageError, parse_outputs, write_output
-from engine.cli.policy import load_everything
+from engine.cli.outputs import write_output
+from engine.cli.policy import outputs_and_policies
 from engine.library.testing import Outcome, TestRun
 from engine.model import EXIT_USAGE, worst_exit_code
 
@@ -17,14 +17,10 @@ _LABEL = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.ERROR: "ERROR"
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        outputs = parse_outputs(args.output, FORMATS, "text")
-    except OutputUsageError as exc:
-        err.write(f"gitops-compliance: error: {exc}\n")
-        return EXIT_USAGE
-    loaded = load_everything(args, err)
-    if isinstance(loaded, int):
-        return loaded
+    prepared = outputs_and_policies(args, err, FORMATS, "text")
+    if isinstance(prepared, int):
+        return prepared
+    outputs, loaded = prepared
     from pathlib import Path
 
     from engine.library.testing import run_policy_tests
