@@ -138,7 +138,7 @@ def annotate(result: ScanResult, outcome: ConftestOutcome,
              policies: ConftestPolicySet) -> ScanResult:
     """The normal scan's result with what the conftest policies ran on: their unit, digest,
     counts and conftest's own tallies (their findings and errors joined the scan's before
-    decide, in engine/pipeline.py, so waivers and overrides apply to them alike)."""
+    decide, in engine/pipeline/scan.py, so waivers and overrides apply to them alike)."""
     timings = {**result.timings, **outcome.timings}
     timings["total"] = round(result.timings.get("total", 0.0)
                              + sum(outcome.timings.values()), 3)
