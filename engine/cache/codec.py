@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.model import Engine, Finding, ScanError, Severity, Status
+from engine.model import Engine, Finding, Severity, Status
 
 
 def finding_to_json(finding: Finding) -> dict[str, Any]:
@@ -33,13 +33,3 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
         suppression=None if data["suppression"] is None else str(data["suppression"]),
     )
 
-
-def error_to_json(error: ScanError) -> dict[str, Any]:
-    return {"code": error.code, "message": error.message, "file": error.file,
-            "line": error.line, "unit": error.unit, "invalid": error.invalid}
-
-
-def error_from_json(data: dict[str, Any]) -> ScanError:
-    return ScanError(code=str(data["code"]), message=str(data["message"]),
-                     file=str(data["file"]), line=int(data["line"]), unit=str(data["unit"]),
-                     invalid=bool(data["invalid"]))

@@ -26,7 +26,6 @@ class ScanRequest:
     snapshot: Snapshot
     scope: tuple[str, ...]  # relative to the snapshot root; ("",) = everything
     config: Config
-    extra_policy_dirs: tuple[Path, ...] = ()
     use_checkov: bool = True
     fail_on: Severity | None = Severity.HIGH
     opa: OpaSettings | None = None  # a remote OPA server instead of the embedded engine

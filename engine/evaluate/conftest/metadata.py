@@ -21,7 +21,6 @@ from engine.evaluate.rego.errors import PolicyLoadError
 from engine.evaluate.rego.metadata import metadata_blocks
 from engine.model import Severity
 
-_HEADER = re.compile(r"^\s*#\s*METADATA\s*$")
 _PACKAGE = re.compile(r"^\s*package\s+\S")
 _RULE = re.compile(r"^\s*(?:default\s+)?([A-Za-z_][A-Za-z0-9_]*)")
 
