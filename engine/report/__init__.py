@@ -16,6 +16,7 @@ from engine.model import ScanResult
 REPORTERS: dict[str, str] = {
     "text": "engine.report.text",
     "json": "engine.report.json_report",
+    "html": "engine.report.html",
 }
 
 
