@@ -29,6 +29,7 @@ def test_wheel_installs_and_scans_with_builtin_policies(
     assert "engine/policies/checkov/severity_map.yaml" in names
     assert any(n.startswith("engine/policies/rego/") and n.endswith(".rego") for n in names)
     assert "engine/schemas/input-v1.json" in names
+    assert "engine/reports/scan.html.j2" in names  # the HTML report's template
     assert not any(n.startswith(("policies/", "reports/", "tests/", "manifests/"))
                    for n in names)
 
@@ -46,10 +47,12 @@ def test_wheel_installs_and_scans_with_builtin_policies(
 
     repo = repo_factory("e2e/noncompliant")
     done = subprocess.run(
-        [str(python), "-m", "engine", "scan", str(repo), "--no-checkov", "-o", "json"],
+        [str(python), "-m", "engine", "scan", str(repo), "--no-checkov", "-o", "json",
+         "-o", "html=scan.html"],
         capture_output=True, text=True, check=False, cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     document = json.loads(done.stdout)
+    assert 'data-verdict="blocked"' in (tmp_path / "scan.html").read_text(encoding="utf-8")
     fired = {(f["policy_id"], f["resource"]) for f in document["findings"]}
     assert ("IAM-02", "aws_iam_policy.pipeline") in fired
     assert ("GPU-01", "Job/ml-training/train-resnet") in fired
