@@ -15,7 +15,7 @@ from engine.report import RenderOptions, get_renderer
 from engine.report.text import clean
 from tests.conftest import FIXTURES, make_repo, run_cli
 from tests.report.html_tree import parse
-from tests.report.samples import INJECTION, injection_result, sample_result
+from tests.report.samples import INJECTION, compliant_result, injection_result, sample_result
 
 GOLDEN = Path(__file__).parent / "golden" / "scan.html"
 SECTIONS = ("verdict", "scope", "counts", "blocking", "non-blocking", "waived", "errors",
@@ -104,6 +104,18 @@ def test_sample_report_has_every_section_and_the_exact_rows() -> None:
     assert counts["critical"] == ["1", "0", "0", "0", "0"]
     assert counts["high"] == ["1", "1", "0", "1", "0"]
     assert counts["medium"] == ["0", "0", "1", "0", "1"]
+
+
+def test_compliant_report_says_so_and_shows_empty_sections_as_none() -> None:
+    page = parse(render(compliant_result()))
+    verdict = page.by_id("verdict")
+    assert (verdict.attrs["data-verdict"], verdict.attrs["data-exit-code"]) == ("compliant", "0")
+    assert page.by_id("meaning").text().startswith("No finding at or above the fail threshold")
+    for empty in ("blocking-findings", "non-blocking-findings", "errors-table",
+                  "governance-table", "notes-list"):
+        assert page.by_id(f"{empty}-none").text().startswith("None")
+    assert [(r.attrs["data-policy-id"], r.cells()[-1])
+            for r in page.by_id("waived-findings").rows()] == [("GXP-06", "W-2026-014")]
 
 
 def test_every_hostile_payload_stays_text() -> None:
