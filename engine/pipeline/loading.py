@@ -16,6 +16,7 @@ from engine.pipeline.request import Loaded, ScanRequest, UnitLoad, guarded
 
 if TYPE_CHECKING:
     from engine.cache.loads import LoadCache
+    from engine.pipeline.budget import Budget
 
 def load_unit(root: Path, unit: Unit, loads: LoadCache | None = None) -> UnitLoad | None:
     if loads is not None and unit.kind in (UnitKind.TERRAFORM, UnitKind.TERRAFORM_PLAN):
@@ -35,7 +36,8 @@ def load_unit(root: Path, unit: Unit, loads: LoadCache | None = None) -> UnitLoa
 
 
 def load_helm_units(request: ScanRequest, found: Discovery, loaded: Loaded,
-               loads: LoadCache | None = None) -> tuple[Unit, ...]:
+                    loads: LoadCache | None = None,
+                    budget: Budget | None = None) -> tuple[Unit, ...]:
     """Render every Helm unit (discovered charts, and the charts that Argo CD / Flux
     descriptors in the scope deploy). Returns the descriptor units discovery could not see."""
     if not found.values_sets and not found.charts:
@@ -47,7 +49,9 @@ def load_helm_units(request: ScanRequest, found: Discovery, loaded: Loaded,
     try:
         helm = load_helm(request.snapshot.root, found.units, found.values_sets, kubernetes,
                          found.charts, found.files, request.config.helm,
-                         excluded_chart_files(request, found), loads)
+                         excluded_chart_files(request, found), loads,
+                         budget.skipped if budget is not None else None,
+                         budget.spent if budget is not None else None)
     except Exception as exc:  # the unit boundary for charts: fail closed, name the type only
         loaded.errors.append(ScanError("internal-error", f"rendering Helm charts failed with "
                                        f"{type(exc).__name__}; their results are missing"))
@@ -59,9 +63,13 @@ def load_helm_units(request: ScanRequest, found: Discovery, loaded: Loaded,
     return tuple(helm.units)
 
 
-def load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None) -> Loaded:
+def load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None,
+               budget: Budget | None = None) -> Loaded:
     loaded = Loaded()
     for unit in units:
+        if budget is not None and unit.kind is not UnitKind.HELM and budget.spent():
+            loaded.errors.append(budget.skipped(unit, "loading"))
+            continue
         outcome = guarded(unit, "loading", load_unit, root, unit, loads)
         if outcome is None:
             continue

@@ -15,8 +15,10 @@ from engine import __version__
 from engine.cache.keys import FileHashes, digest, engine_context
 from engine.decide.verdict import apply_severity_overrides, order_findings
 from engine.discover.units import discover, in_scope
+from engine.limits import applied
 from engine.model import Finding, ScanError, ScanResult, UnitKind
 from engine.params import merge_params
+from engine.pipeline.budget import Budget
 from engine.pipeline.caching import cache_stats, open_cache
 from engine.pipeline.checkov_stage import checkov_with_cache, engine_version
 from engine.pipeline.conftest_stage import run_conftest_policies
@@ -31,9 +33,16 @@ if TYPE_CHECKING:
 
 def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     """Scan with an already loaded policy set (loading errors are the caller's: exit 2)."""
+    # Every reader below (YAML loader, file reads, Helm's renderer) sees the config's limits.
+    with applied(request.config.limits):
+        return _scan(request, policies)
+
+
+def _scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     timings: dict[str, float] = {}
     clock = request.clock
     started = clock()
+    budget = Budget(clock, started, request.config.limits)
     root = request.snapshot.root
 
     found = discover(root, request.snapshot.files, request.scope, request.config.exclude,
@@ -57,11 +66,14 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     if cache is not None:
         from engine.cache.loads import LoadCache
 
-        loads = LoadCache(cache, hashes, engine_context({"gitops-compliance": __version__}, None))
-    loaded = load_units(root, to_load, loads)
+        # A load depends on the limits: a file refused under one is read under a larger one.
+        loads = LoadCache(cache, hashes, engine_context(
+            {"gitops-compliance": __version__,
+             "limits": digest(dataclasses.asdict(request.config.limits))}, None))
+    loaded = load_units(root, to_load, loads, budget)
     timings["load"] = clock() - mark
     mark = clock()
-    helm_units = load_helm_units(request, found, loaded, loads)
+    helm_units = load_helm_units(request, found, loaded, loads, budget)
     found = dataclasses.replace(found, units=(*found.units, *helm_units))
     if helm_units or found.values_sets:
         timings["helm"] = clock() - mark
@@ -107,6 +119,9 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         resources = loaded.resources.get(unit.identity)
         if resources is None or evaluator is None:
             continue
+        if budget.spent():
+            errors.append(budget.skipped(unit, "policy evaluation"))
+            continue
         if unit.kind is UnitKind.KUBERNETES and request.changed is not None:
             resources = [r for r in resources if r.file in unit.files]
         outcome = evaluate_rego(evaluator, unit, resources, cache, rego_base, hashes)
@@ -121,7 +136,9 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     timings["rego"] = clock() - mark
 
     notes: list[str] = []
-    if checkov_on:
+    if checkov_on and budget.spent():
+        errors.append(budget.stage_skipped("Checkov"))
+    elif checkov_on:
         mark = clock()
         if request.changed is not None:
             k8s = {f for u in reported if u.kind is UnitKind.KUBERNETES for f in u.files}
@@ -138,7 +155,11 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         versions["checkov"] = version or versions["checkov"]
         timings["checkov"] = clock() - mark
 
-    conftest = run_conftest_policies(request, findings, errors)
+    conftest = None
+    if request.conftest is not None and budget.spent():
+        errors.append(budget.stage_skipped("conftest-style policy evaluation"))
+    else:
+        conftest = run_conftest_policies(request, findings, errors)
     findings = with_chart_sources(findings, loaded)
     # Decide: after the cache, never cached (a waiver can expire overnight).
     findings = apply_severity_overrides(findings, request.config.severity)
