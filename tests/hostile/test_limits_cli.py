@@ -39,7 +39,7 @@ def test_file_bytes_over_the_limit_is_reported_and_the_rest_scanned(
     assert error["code"] == LIMIT
     assert "file of 4001 bytes" in error["message"]
     assert "limits.file_bytes = 4000" in error["message"]
-    assert SEED_FINDINGS <= failed(document)
+    assert failed(document) >= SEED_FINDINGS
     assert not any(f["file"] == name for f in document["findings"])
 
     under = seed_repo(tmp_path / "under", {name: _padded(text, 4000),
@@ -78,7 +78,7 @@ def test_yaml_documents_over_the_limit(tmp_path: Path) -> None:
     assert error["code"] == LIMIT
     assert error["line"] == 3 * (JOB.count("\n") + 1) + 1  # where the 4th document starts
     assert "limits.yaml_documents = 3" in error["message"]
-    assert SEED_FINDINGS <= failed(document)
+    assert failed(document) >= SEED_FINDINGS
 
     under = seed_repo(tmp_path / "under", {"many.yaml": three, **_config(yaml_documents=3)})
     code, document = scan(under)
@@ -111,7 +111,7 @@ def test_nesting_depth_over_the_limit(tmp_path: Path, suffix: str) -> None:
     assert code == 3
     error = error_for(document, name)
     assert error["code"] == LIMIT and "limits.nesting_depth = 20" in error["message"]
-    assert SEED_FINDINGS <= failed(document)
+    assert failed(document) >= SEED_FINDINGS
 
     refused = document["scan"]["resource_count"]
     under = seed_repo(tmp_path / "under", {name: text(20), **_config(nesting_depth=20)})
@@ -144,16 +144,16 @@ def test_billion_laughs_is_rejected_on_the_node_graph(tmp_path: Path) -> None:
     assert "limits.yaml_alias_nodes = 1000000" in error["message"]
     values = error_for(document, "web/values-lol.yaml")
     assert values["code"] == LIMIT and "yaml_alias_nodes" in values["message"]
-    assert SEED_FINDINGS <= failed(document)
+    assert failed(document) >= SEED_FINDINGS
 
 
 def test_aliases_under_the_limit_are_expanded_as_usual(tmp_path: Path) -> None:
     # 3 levels of 9 aliases: the smallest limit that lets it through is found on the node
     # graph; the scan passes at exactly that limit and refuses the file one below it.
     text = billion_laughs(3)
-    from engine.limits import Limits, LimitExceeded, check_yaml_node
-
     import yaml
+
+    from engine.limits import LimitExceeded, Limits, check_yaml_node
 
     node = yaml.compose(text)
     allowed = 0
@@ -194,7 +194,7 @@ def test_helm_output_bytes_over_the_limit_stops_the_render(tmp_path: Path) -> No
                                            **_config(helm_output_bytes=1_000_000)})
     code, document = scan(under)
     assert document["errors"] == [] and code == 1
-    assert SEED_FINDINGS <= failed(document)
+    assert failed(document) >= SEED_FINDINGS
 
 
 def test_a_scan_budget_of_zero_evaluates_nothing_and_says_which_units(tmp_path: Path) -> None:
