@@ -204,9 +204,10 @@ def check_yaml_node(node: yaml.Node, limits: Limits | None = None) -> None:
     heights: dict[int, int] = {}  # node id -> collections nested in its subtree (scalar: 0)
     on_path: set[int] = set()
     # Iterative post-order walk: deep input must not be able to exhaust the Python stack.
-    stack: list[tuple[yaml.Node, int, bool]] = [(node, 0, False)]
+    # (node, level, post-order?, line of the collection holding it: where an alias is used)
+    stack: list[tuple[yaml.Node, int, bool, int]] = [(node, 0, False, 0)]
     while stack:
-        current, level, done = stack.pop()
+        current, level, done, used_at = stack.pop()
         key = id(current)
         children = _children(current)
         if done:
@@ -221,13 +222,14 @@ def check_yaml_node(node: yaml.Node, limits: Limits | None = None) -> None:
         if key in sizes:  # an alias to a node already measured: the same subtree, deeper
             if level + heights[key] > limits.nesting_depth:
                 raise LimitExceeded("nesting too deep", "nesting_depth",
-                                    current.start_mark.line + 1)
+                                    used_at or current.start_mark.line + 1)
             continue
         if _is_collection(current) and level + 1 > limits.nesting_depth:
             raise LimitExceeded("nesting too deep", "nesting_depth", current.start_mark.line + 1)
         on_path.add(key)
-        stack.append((current, level, True))
-        stack.extend((child, level + 1, False) for child in reversed(children))
+        stack.append((current, level, True, used_at))
+        line = current.start_mark.line + 1
+        stack.extend((child, level + 1, False, line) for child in reversed(children))
     expanded = sizes[id(node)]
     if expanded - len(sizes) > limits.yaml_alias_nodes:
         raise LimitExceeded(f"aliases expand the document to {expanded} nodes",
@@ -262,3 +264,26 @@ def check_json_depth(value: Any, limits: Limits | None = None) -> None:
         if level + 1 > limit:
             raise LimitExceeded("nesting too deep", "nesting_depth")
         stack.extend((child, level + 1) for child in children)
+
+
+# The largest integer the policy engines can hold: regorus converts an integer past 64 bits
+# to a double, and one past the double range cannot be represented at all. One such value in
+# the inventory would make the engine reject the whole scan's data, every unit's results lost.
+_FLOAT_BITS = 1023
+
+
+def unrepresentable_number(value: Any) -> int | None:
+    """The digit count of the first integer in ``value`` no policy engine can represent, or
+    None. Iterative: the value may be as deep as ``limits.nesting_depth``."""
+    stack: list[Any] = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, int) and not isinstance(current, bool):
+            if current.bit_length() > _FLOAT_BITS:
+                return len(str(abs(current))) if current.bit_length() < 60_000 else \
+                    int(current.bit_length() * 0.30103)
+        elif isinstance(current, Mapping):
+            stack.extend(current.values())
+        elif isinstance(current, list | tuple):
+            stack.extend(current)
+    return None

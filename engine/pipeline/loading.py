@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from engine.discover.units import Discovery
 from engine.globs import path_matches
+from engine.limits import unrepresentable_number
 from engine.load import kubernetes as k8s_loader
-from engine.model import Finding, ScanError, Unit, UnitKind
+from engine.model import Finding, Resource, ScanError, Unit, UnitKind
 from engine.pipeline.request import Loaded, ScanRequest, UnitLoad, guarded
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def load_helm_units(request: ScanRequest, found: Discovery, loaded: Loaded,
         return ()
     loaded.errors.extend(helm.errors)
     for identity, resources in helm.resources.items():
+        resources = screen_numbers(resources, loaded.errors, identity)
         loaded.resources[identity] = resources
         loaded.rendered.extend((identity, r) for r in resources)
     return tuple(helm.units)
@@ -76,7 +78,8 @@ def load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None
         if isinstance(outcome, ScanError):
             loaded.errors.append(outcome)
             continue
-        loaded.resources[unit.identity] = list(outcome.resources)
+        loaded.resources[unit.identity] = screen_numbers(outcome.resources, loaded.errors,
+                                                         unit.identity)
         loaded.errors.extend(e if e.unit else dataclasses.replace(e, unit=unit.identity)
                              for e in outcome.errors)
         if isinstance(outcome, k8s_loader.LoadResult):
@@ -85,6 +88,23 @@ def load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None
             broken = {e.file for e in outcome.errors}
             loaded.kubernetes_files = tuple(f for f in outcome.object_files if f not in broken)
     return loaded
+
+
+def screen_numbers(resources: Sequence[Resource], errors: list[ScanError],
+                   unit: str) -> list[Resource]:
+    """The resources the policy engines can hold. A number beyond any engine's range (a
+    400-digit integer) would make the Rego engine reject the whole scan's inventory: the
+    resource holding it is reported with its file and line instead, and left out."""
+    kept: list[Resource] = []
+    for resource in resources:
+        digits = unrepresentable_number(resource.config)
+        if digits is None:
+            kept.append(resource)
+            continue
+        errors.append(ScanError("invalid-value", f"{resource.address}: a number of {digits} "
+                                "digits, beyond what the policy engines can represent; the "
+                                "resource was not scanned", resource.file, resource.line, unit))
+    return kept
 
 
 def excluded_chart_files(request: ScanRequest, found: Discovery) -> set[str]:

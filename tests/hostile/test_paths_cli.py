@@ -214,8 +214,8 @@ def test_a_fifo_named_like_a_manifest_is_never_opened(tmp_path: Path, in_git: bo
     os.mkfifo(repo / "web" / "templates" / "pipe.yaml")
     code, document = scan(repo)
     assert code == 3
-    chart = error_for(document, "web/templates/pipe.yaml") if in_git else [
-        e for e in document["errors"] if e["unit"] == "chart:web@defaults"][0]
+    chart = error_for(document, "web/templates/pipe.yaml") if in_git else next(
+        e for e in document["errors"] if e["unit"] == "chart:web@defaults")
     assert chart["code"] == "path-error" and "a FIFO" in chart["message"]
     if not in_git:  # git does not list FIFOs; a plain walk does, and reports them
         listed = [e for e in document["errors"] if e["file"] == "k8s/pipe.yaml"]
