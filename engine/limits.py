@@ -249,21 +249,22 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def check_json_depth(value: Any, limits: Limits | None = None) -> None:
-    """Reject a parsed JSON value nested deeper than the limit (iteratively: the value may
-    be as deep as the JSON parser allows)."""
+    """Reject a parsed JSON value nested deeper than the limit. Iterative (the value may be
+    as deep as the JSON parser allows), and only containers are pushed: on a plan of tens
+    of MiB this costs well under the parse itself."""
     limit = (limits or active()).nesting_depth
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    if not isinstance(value, dict | list):
+        return
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        current, level = stack.pop()
-        if isinstance(current, dict):
-            children: Any = current.values()
-        elif isinstance(current, list):
-            children = current
-        else:
-            continue
-        if level + 1 > limit:
+        current, level = pop()
+        if level > limit:
             raise LimitExceeded("nesting too deep", "nesting_depth")
-        stack.extend((child, level + 1) for child in children)
+        for child in current.values() if type(current) is dict else current:
+            kind = type(child)
+            if kind is dict or kind is list:
+                push((child, level + 1))
 
 
 # The largest integer the policy engines can hold: regorus converts an integer past 64 bits

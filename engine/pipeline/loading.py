@@ -59,7 +59,6 @@ def load_helm_units(request: ScanRequest, found: Discovery, loaded: Loaded,
         return ()
     loaded.errors.extend(helm.errors)
     for identity, resources in helm.resources.items():
-        resources = screen_numbers(resources, loaded.errors, identity)
         loaded.resources[identity] = resources
         loaded.rendered.extend((identity, r) for r in resources)
     return tuple(helm.units)
@@ -78,8 +77,7 @@ def load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None
         if isinstance(outcome, ScanError):
             loaded.errors.append(outcome)
             continue
-        loaded.resources[unit.identity] = screen_numbers(outcome.resources, loaded.errors,
-                                                         unit.identity)
+        loaded.resources[unit.identity] = list(outcome.resources)
         loaded.errors.extend(e if e.unit else dataclasses.replace(e, unit=unit.identity)
                              for e in outcome.errors)
         if isinstance(outcome, k8s_loader.LoadResult):
@@ -90,21 +88,27 @@ def load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None
     return loaded
 
 
-def screen_numbers(resources: Sequence[Resource], errors: list[ScanError],
-                   unit: str) -> list[Resource]:
-    """The resources the policy engines can hold. A number beyond any engine's range (a
-    400-digit integer) would make the Rego engine reject the whole scan's inventory: the
-    resource holding it is reported with its file and line instead, and left out."""
-    kept: list[Resource] = []
-    for resource in resources:
-        digits = unrepresentable_number(resource.config)
-        if digits is None:
-            kept.append(resource)
-            continue
-        errors.append(ScanError("invalid-value", f"{resource.address}: a number of {digits} "
-                                "digits, beyond what the policy engines can represent; the "
-                                "resource was not scanned", resource.file, resource.line, unit))
-    return kept
+def screen_numbers(loaded: Loaded) -> list[ScanError]:
+    """Leave out the resources holding a number beyond any policy engine's range (a
+    400-digit integer), which would make the Rego engine reject the whole scan's inventory;
+    each is an error with its file and line. Called only after the engine refused the
+    inventory: a walk of every value on every scan would cost as much as parsing it."""
+    errors: list[ScanError] = []
+    for unit, resources in loaded.resources.items():
+        kept: list[Resource] = []
+        for resource in resources:
+            digits = unrepresentable_number(resource.config)
+            if digits is None:
+                kept.append(resource)
+                continue
+            errors.append(ScanError(
+                "invalid-value", f"{resource.address}: a number of {digits} digits, beyond "
+                "what the policy engines can represent; the resource was not scanned",
+                resource.file, resource.line, unit))
+        loaded.resources[unit] = kept
+    dropped = {(e.unit, e.file, e.line) for e in errors}
+    loaded.rendered = [(u, r) for u, r in loaded.rendered if (u, r.file, r.line) not in dropped]
+    return errors
 
 
 def excluded_chart_files(request: ScanRequest, found: Discovery) -> set[str]:

@@ -16,16 +16,21 @@ from engine.cache.keys import FileHashes, digest, engine_context
 from engine.decide.verdict import apply_severity_overrides, order_findings
 from engine.discover.units import discover, in_scope
 from engine.limits import applied
-from engine.model import Finding, ScanError, ScanResult, UnitKind
+from engine.model import Finding, ScanError, ScanResult, Unit, UnitKind
 from engine.params import merge_params
 from engine.pipeline.budget import Budget
 from engine.pipeline.caching import cache_stats, open_cache
 from engine.pipeline.checkov_stage import checkov_with_cache, engine_version
 from engine.pipeline.conftest_stage import run_conftest_policies
 from engine.pipeline.decide_stage import apply_request_waivers
-from engine.pipeline.loading import load_helm_units, load_units, with_chart_sources
+from engine.pipeline.loading import (
+    load_helm_units,
+    load_units,
+    screen_numbers,
+    with_chart_sources,
+)
 from engine.pipeline.rego_stage import evaluate_rego, passed_count, rego_evaluator
-from engine.pipeline.request import ScanRequest, dist_version
+from engine.pipeline.request import Loaded, ScanRequest, dist_version
 from engine.resources import severity_map_path
 
 if TYPE_CHECKING:
@@ -36,6 +41,14 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     # Every reader below (YAML loader, file reads, Helm's renderer) sees the config's limits.
     with applied(request.config.limits):
         return _scan(request, policies)
+
+
+def _inventory(units: tuple[Unit, ...], loaded: Loaded) -> dict[str, list[dict[str, Any]]]:
+    inventory: dict[str, list[dict[str, Any]]] = {"terraform": [], "kubernetes": []}
+    for unit in units:
+        for resource in loaded.resources.get(unit.identity, []):
+            inventory[resource.kind].append(resource.to_input())
+    return inventory
 
 
 def _scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
@@ -87,10 +100,7 @@ def _scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         names = {u.identity for u in reported}
         loaded.rendered = [(u, r) for u, r in loaded.rendered if u in names]
 
-    inventory: dict[str, list[dict[str, Any]]] = {"terraform": [], "kubernetes": []}
-    for unit in found.units:
-        for resource in loaded.resources.get(unit.identity, []):
-            inventory[resource.kind].append(resource.to_input())
+    inventory = _inventory(found.units, loaded)
     params = merge_params(request.config.params)
 
     mark = clock()
@@ -105,6 +115,15 @@ def _scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         errors = [e for e in errors if concerns_units(e, reported, request.changed)]
     evaluator, backend, rego_engine = rego_evaluator(request, policies, params, inventory,
                                                       errors)
+    if evaluator is None and errors and errors[-1].code == "engine-error":
+        # The engine refused the data: a number it cannot represent costs its resource,
+        # not every unit's results.
+        unrepresentable = screen_numbers(loaded)
+        if unrepresentable:
+            errors[-1:] = unrepresentable
+            inventory = _inventory(found.units, loaded)
+            evaluator, backend, rego_engine = rego_evaluator(request, policies, params,
+                                                              inventory, errors)
     rego_passed = 0
     versions = {"gitops-compliance": __version__, "regorus": dist_version("gordon-to-regorus")}
     checkov_on = request.checkov_mode != "off" and request.use_checkov and \

@@ -218,3 +218,23 @@ def test_a_bad_limit_is_a_config_error_naming_it(tmp_path: Path, key: str, value
     run = run_cli("scan", str(repo), "--no-checkov")
     assert run.code == 2
     assert f"limits.{key}" in run.err or f"unknown key {key!r}" in run.err
+
+
+def test_a_blob_over_the_size_limit_is_never_inflated_in_ref_mode(tmp_path: Path) -> None:
+    # Read from git objects (the file is gone from the working tree): the size comes from
+    # the object header, and the blob is not read.
+    from engine.limits import Limits, applied
+    from engine.source.git_repo import GitRepository
+
+    repo = seed_repo(tmp_path / "repo", {"big/job.yaml": _padded(JOB, 5000)})
+    git_repo = GitRepository(repo)
+    try:
+        entries = git_repo.commit_entries(git_repo.resolve("HEAD"))
+        with applied(Limits(file_bytes=4999)):
+            written, errors = git_repo.materialize(entries, tmp_path / "out", lambda _p: True)
+    finally:
+        git_repo.close()
+    assert "big/job.yaml" not in written and "k8s/job.yaml" in written
+    assert [(e.code, e.file) for e in errors] == [(LIMIT, "big/job.yaml")]
+    assert "file of 5000 bytes: over the limit limits.file_bytes = 4999" in errors[0].message
+    assert not (tmp_path / "out" / "big" / "job.yaml").exists()
