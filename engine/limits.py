@@ -117,10 +117,10 @@ class LimitExceeded(yaml.YAMLError):
 
     code = LIMIT_CODE
 
-    def __init__(self, what: str, key: str, line: int = 0) -> None:
+    def __init__(self, what: str, key: str, line: int = 0, limits: Limits | None = None) -> None:
         self.key = key
         self.line = line
-        self.message = f"{what}: over the limit {active().describe(key)}; not scanned"
+        self.message = f"{what}: over the limit {(limits or active()).describe(key)}; not scanned"
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -218,14 +218,15 @@ def check_yaml_node(node: yaml.Node, limits: Limits | None = None) -> None:
             continue
         if key in on_path:  # an anchor used inside itself: its expansion never ends
             raise LimitExceeded("a recursive alias (infinite expansion)", "yaml_alias_nodes",
-                                current.start_mark.line + 1)
+                                current.start_mark.line + 1, limits)
         if key in sizes:  # an alias to a node already measured: the same subtree, deeper
             if level + heights[key] > limits.nesting_depth:
                 raise LimitExceeded("nesting too deep", "nesting_depth",
-                                    used_at or current.start_mark.line + 1)
+                                    used_at or current.start_mark.line + 1, limits)
             continue
         if _is_collection(current) and level + 1 > limits.nesting_depth:
-            raise LimitExceeded("nesting too deep", "nesting_depth", current.start_mark.line + 1)
+            raise LimitExceeded("nesting too deep", "nesting_depth",
+                                current.start_mark.line + 1, limits)
         on_path.add(key)
         stack.append((current, level, True, used_at))
         line = current.start_mark.line + 1
@@ -233,7 +234,7 @@ def check_yaml_node(node: yaml.Node, limits: Limits | None = None) -> None:
     expanded = sizes[id(node)]
     if expanded - len(sizes) > limits.yaml_alias_nodes:
         raise LimitExceeded(f"aliases expand the document to {expanded} nodes",
-                            "yaml_alias_nodes", node.start_mark.line + 1)
+                            "yaml_alias_nodes", node.start_mark.line + 1, limits)
 
 
 def _is_collection(node: yaml.Node) -> bool:
@@ -252,7 +253,8 @@ def check_json_depth(value: Any, limits: Limits | None = None) -> None:
     """Reject a parsed JSON value nested deeper than the limit. Iterative (the value may be
     as deep as the JSON parser allows), and only containers are pushed: on a plan of tens
     of MiB this costs well under the parse itself."""
-    limit = (limits or active()).nesting_depth
+    limits = limits or active()
+    limit = limits.nesting_depth
     if not isinstance(value, dict | list):
         return
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -260,7 +262,7 @@ def check_json_depth(value: Any, limits: Limits | None = None) -> None:
     while stack:
         current, level = pop()
         if level > limit:
-            raise LimitExceeded("nesting too deep", "nesting_depth")
+            raise LimitExceeded("nesting too deep", "nesting_depth", 0, limits)
         for child in current.values() if type(current) is dict else current:
             kind = type(child)
             if kind is dict or kind is list:
