@@ -1,6 +1,7 @@
 """Mutated Terraform, Kubernetes YAML/JSON and Helm chart files through the whole pipeline.
 
-Real loaders, the real Rego engine, Helm's renderer, and Checkov on one example in ten: no
+Real loaders, the real Rego engine, Helm's renderer, and (in-process, shared) Checkov on
+the Terraform and Kubernetes examples whose drawn flag is 0 (32 of 90 with this seed): no
 exception escapes, every run ends with exit 0, 1 or 3 and a JSON report that validates
 against schemas/scan-result-v1.json, and no unit's work failed with an internal error (the
 pipeline's guard would hide a loader crash as one). Derandomized with a fixed budget: the

@@ -152,3 +152,41 @@ def test_the_budget_runs_out_between_units(tmp_path: Path) -> None:
         if skipped and scanned:
             midway.append(budget)
     assert midway  # some budget ran out after the first units and before the last
+
+
+def test_conftest_inputs_are_read_within_the_limits(tmp_path: Path) -> None:
+    from engine.load.documents import load_file
+
+    (tmp_path / "deep.json").write_text("[" * 30 + "]" * 30)
+    (tmp_path / "laughs.yaml").write_text("a: &a [1, 1, 1]\nb: [*a, *a, *a, *a]\n")
+    (tmp_path / "blob.toml").write_bytes(b"a = 1\x00")
+    os.mkfifo(tmp_path / "pipe.yaml")
+    with applied(Limits(nesting_depth=29, yaml_alias_nodes=15)):
+        found = {name: load_file(tmp_path, name).errors for name in
+                 ("deep.json", "laughs.yaml", "blob.toml", "pipe.yaml")}
+    assert {name: [(e.code, e.file) for e in errors] for name, errors in found.items()} == {
+        "deep.json": [("limit-exceeded", "deep.json")],
+        "laughs.yaml": [("limit-exceeded", "laughs.yaml")],
+        "blob.toml": [("binary-file", "blob.toml")],
+        "pipe.yaml": [("path-error", "pipe.yaml")]}
+    assert "limits.nesting_depth = 29" in found["deep.json"][0].message
+    assert "limits.yaml_alias_nodes = 15" in found["laughs.yaml"][0].message
+    with applied(Limits(nesting_depth=30, yaml_alias_nodes=16)):
+        assert load_file(tmp_path, "deep.json").errors == ()
+        assert load_file(tmp_path, "laughs.yaml").errors == ()
+
+
+def test_the_waivers_file_is_read_within_the_limits(tmp_path: Path) -> None:
+    from engine.decide.waiver_file import load_waivers
+
+    laughs = tmp_path / "waivers.yaml"
+    laughs.write_text("version: 1\nx: &x [1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+        f"{n}: &{n} [{', '.join(['*' + p] * 8)}]\n"
+        for p, n in zip("xabcdefg", "abcdefgh", strict=True)) + "waivers: []\n")
+    loaded = load_waivers(laughs)
+    assert not loaded.valid and loaded.waivers == ()
+    assert [(p.line, "limits.yaml_alias_nodes = 1000000" in p.message)
+            for p in loaded.problems] == [(1, True)]
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    assert "a FIFO" in load_waivers(fifo).problems[0].message
