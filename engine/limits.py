@@ -203,50 +203,46 @@ def check_yaml_node(node: yaml.Node, limits: Limits | None = None) -> None:
     sizes: dict[int, int] = {}  # node id -> expanded node count of its subtree
     heights: dict[int, int] = {}  # node id -> collections nested in its subtree (scalar: 0)
     on_path: set[int] = set()
+    depth_limit = limits.nesting_depth
     # Iterative post-order walk: deep input must not be able to exhaust the Python stack.
-    # (node, level, post-order?, line of the collection holding it: where an alias is used)
-    stack: list[tuple[yaml.Node, int, bool, int]] = [(node, 0, False, 0)]
+    # Entries: (node, level, its children once visited (None: not yet), line of the
+    # collection holding it, where an alias is used).
+    stack: list[tuple[yaml.Node, int, list[yaml.Node] | None, int]] = [(node, 0, None, 0)]
+    pop, push = stack.pop, stack.append
     while stack:
-        current, level, done, used_at = stack.pop()
+        current, level, children, used_at = pop()
         key = id(current)
-        children = _children(current)
-        if done:
+        if children is not None:  # post-order: every child is measured
             on_path.discard(key)
-            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
-            heights[key] = (1 + max((heights[id(c)] for c in children), default=0)
-                            if _is_collection(current) else 0)
+            sizes[key] = 1 + sum([sizes[id(c)] for c in children])
+            heights[key] = 1 + max([heights[id(c)] for c in children], default=0)
+            continue
+        if key in sizes:  # an alias to a node already measured: the same subtree, deeper
+            if level + heights[key] > depth_limit:
+                raise LimitExceeded("nesting too deep", "nesting_depth",
+                                    used_at or current.start_mark.line + 1, limits)
+            continue
+        value = current.value
+        if isinstance(value, str):  # a scalar
+            sizes[key], heights[key] = 1, 0
             continue
         if key in on_path:  # an anchor used inside itself: its expansion never ends
             raise LimitExceeded("a recursive alias (infinite expansion)", "yaml_alias_nodes",
                                 current.start_mark.line + 1, limits)
-        if key in sizes:  # an alias to a node already measured: the same subtree, deeper
-            if level + heights[key] > limits.nesting_depth:
-                raise LimitExceeded("nesting too deep", "nesting_depth",
-                                    used_at or current.start_mark.line + 1, limits)
-            continue
-        if _is_collection(current) and level + 1 > limits.nesting_depth:
+        if level + 1 > depth_limit:
             raise LimitExceeded("nesting too deep", "nesting_depth",
                                 current.start_mark.line + 1, limits)
+        kids = [part for pair in value for part in pair] if isinstance(
+            current, yaml.MappingNode) else list(value)
         on_path.add(key)
-        stack.append((current, level, True, used_at))
+        push((current, level, kids, used_at))
         line = current.start_mark.line + 1
-        stack.extend((child, level + 1, False, line) for child in reversed(children))
+        for child in reversed(kids):
+            push((child, level + 1, None, line))
     expanded = sizes[id(node)]
     if expanded - len(sizes) > limits.yaml_alias_nodes:
         raise LimitExceeded(f"aliases expand the document to {expanded} nodes",
                             "yaml_alias_nodes", node.start_mark.line + 1, limits)
-
-
-def _is_collection(node: yaml.Node) -> bool:
-    return isinstance(node, yaml.SequenceNode | yaml.MappingNode)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
 
 
 def check_json_depth(value: Any, limits: Limits | None = None) -> None:
