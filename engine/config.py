@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from engine.limits import LimitExceeded, Limits, parse_limits
 from engine.model import Severity
 from engine.params import params_problem
 
@@ -113,6 +114,7 @@ class Config:
     waivers: Path | None = None  # None: .gitops-compliance/waivers.yaml at the scan root
     waiver_max_days: int = 90
     checkov_cache_miss: str = "skip"  # --checkov cached on a cache miss: skip | run
+    limits: Limits = field(default_factory=Limits)  # docs/limits.md
 
     def rooted(self, root: Path) -> Config:
         """Paths in the file are relative to the file's folder (like .gitignore); the
@@ -154,6 +156,8 @@ _TOP_KEYS = {
     "helm": "mapping with release_name, namespace, timeout_seconds, memory_mb and charts",
     "waivers": "path of the waivers file (relative to this file)",
     "waiver_max_days": "maximum days between a waiver's approved_on and expires",
+    "limits": "mapping with file_bytes, yaml_documents, nesting_depth, yaml_alias_nodes, "
+              "helm_output_bytes, scan_seconds (docs/limits.md)",
 }
 CACHE_MISS_CHOICES = ("skip", "run")
 
@@ -175,12 +179,22 @@ def find_config(start: Path, stop: Path) -> Path | None:
 def load_config(path: Path | None) -> Config:
     if path is None:
         return Config()
+    from engine.limits import NotReadable, read_limited
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    except (LimitExceeded, NotReadable) as exc:
+        raise ConfigError(f"{path}: {exc.message}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    from engine.load.yaml_loader import BoundedSafeLoader
+
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=BoundedSafeLoader)  # the default limits: a safe load
+    except LimitExceeded as exc:
+        raise ConfigError(f"{path}:{exc.line}: {exc.message}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -220,7 +234,15 @@ def parse_config(raw: Any, path: Path) -> Config:
         waivers=_waivers_path(raw.get("waivers"), path),
         waiver_max_days=_max_days(raw.get("waiver_max_days", 90), path),
         checkov_cache_miss=_cache_miss(raw.get("checkov"), path),
+        limits=_limits(raw.get("limits"), path),
     )
+
+
+def _limits(value: Any, path: Path) -> Limits:
+    parsed = parse_limits(value, "limits")
+    if isinstance(parsed, str):
+        raise ConfigError(f"{path}: {parsed}")
+    return parsed
 
 
 _CONFTEST_KEYS = ("policies", "namespaces", "all_namespaces", "rego_version", "data",

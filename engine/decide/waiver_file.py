@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from engine.globs import path_matches
+from engine.limits import LimitExceeded, NotReadable, read_limited
 from engine.load.yaml_loader import StrictLoader
 from engine.model import Finding
 from engine.resources import schemas_dir
@@ -104,9 +105,11 @@ def load_waivers(path: Path, *, max_days: int = DEFAULT_MAX_DAYS,
     yields no waivers at all: half a governed file must not quietly apply."""
     shown = display or str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_limited(path).decode("utf-8-sig")
     except OSError as exc:
         return _broken(shown, 0, f"cannot read the waivers file: {exc.strerror or exc}")
+    except (LimitExceeded, NotReadable) as exc:
+        return _broken(shown, 0, f"the waivers file: {exc.message}")
     except UnicodeDecodeError:
         return _broken(shown, 0, "the waivers file is not UTF-8 text")
     return parse_waivers(text, shown, max_days=max_days)
@@ -117,6 +120,8 @@ def parse_waivers(text: str, shown: str, *, max_days: int = DEFAULT_MAX_DAYS) ->
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except LimitExceeded as exc:
+        return _broken(shown, exc.line, exc.message)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return _broken(shown, mark.line + 1 if mark else 0,

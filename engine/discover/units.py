@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from engine.config import Exclusion, HelmConfig
 from engine.discover.helm import ValuesSet, plan_charts
 from engine.globs import path_matches
+from engine.limits import active
 from engine.model import ScanError, Unit, UnitKind
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -204,6 +206,9 @@ def _sniff_json(path: Path) -> str:
     other malformed JSON (``tsconfig.json`` with comments) is not IaC and is left alone.
     """
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > active().file_bytes:
+            return "kubernetes"  # the loader reports it (and reads nothing)
         with path.open("rb") as handle:
             raw = handle.read(_SNIFF_BYTES)
             head = raw.decode("utf-8", errors="replace")

@@ -43,6 +43,15 @@ from typing import Any
 
 import yaml
 
+from engine.limits import (
+    BINARY_CODE,
+    LIMIT_CODE,
+    LimitExceeded,
+    NotReadable,
+    binary_problem,
+    check_json_depth,
+    read_limited,
+)
 from engine.load.redact import (
     REDACTED,
     REDACTED_TEXT,
@@ -126,8 +135,15 @@ def load_file(root: Path, name: str) -> ParsedFile:
     if parser is None:
         return ParsedFile(name, "none", errors=(_error(name, 0, "no parser for this file"),))
     try:
-        raw = (root / name).read_bytes()
+        raw = read_limited(root / name)
+        problem = binary_problem(raw)
+        if problem:
+            return ParsedFile(name, parser, errors=(ScanError(
+                BINARY_CODE, f"{problem}: not parsed as text", name, 0, UNIT),))
         text = raw.decode("utf-8").removeprefix("\ufeff")
+    except (LimitExceeded, NotReadable) as exc:
+        return ParsedFile(name, parser, errors=(ScanError(exc.code, exc.message, name, 0,
+                                                          UNIT),))
     except UnicodeDecodeError as exc:
         return ParsedFile(name, parser, errors=(_error(name, 0, f"not UTF-8 text (byte "
                                                              f"{exc.start})"),))
@@ -142,6 +158,9 @@ def load_file(root: Path, name: str) -> ParsedFile:
         value = _PARSERS[parser](name, text)
     except _ParseFailure as failure:
         return ParsedFile(name, parser, errors=(_error(name, failure.line, failure.message),))
+    except LimitExceeded as exc:
+        return ParsedFile(name, parser, errors=(ScanError(LIMIT_CODE, exc.message, name,
+                                                          exc.line, UNIT),))
     return _split(name, parser, _redact(value, parser), lines=None)
 
 
@@ -216,6 +235,9 @@ def _yaml(name: str, text: str) -> ParsedFile:
             lines.append(node.start_mark.line + 1)
             item_lines = ([item.start_mark.line + 1 for item in node.value]
                           if isinstance(node, yaml.SequenceNode) else [])
+    except LimitExceeded as exc:
+        return ParsedFile(name, "yaml", errors=(ScanError(LIMIT_CODE, exc.message, name,
+                                                          exc.line, UNIT),))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -234,7 +256,9 @@ def _yaml(name: str, text: str) -> ParsedFile:
 
 def _json(name: str, text: str) -> Any:
     try:
-        return json.loads(text)
+        value = json.loads(text)
+        check_json_depth(value)
+        return value
     except json.JSONDecodeError as exc:
         raise _ParseFailure(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except RecursionError:

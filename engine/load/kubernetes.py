@@ -16,6 +16,15 @@ from typing import Any
 
 import yaml
 
+from engine.limits import (
+    BINARY_CODE,
+    LIMIT_CODE,
+    LimitExceeded,
+    NotReadable,
+    binary_problem,
+    check_json_depth,
+    read_limited,
+)
 from engine.load.redact import redact_kubernetes_object
 from engine.load.yaml_loader import StrictLoader
 from engine.model import Resource, ScanError
@@ -65,12 +74,15 @@ def yaml_loader() -> type[yaml.SafeLoader]:
 
 def load_file(root: Path, name: str) -> tuple[list[Resource], list[ScanError]]:
     try:
-        text = (root / name).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return [], [ScanError("parse-error", f"not UTF-8 text (byte {exc.start})", name, 0, UNIT)]
+        raw = read_limited(root / name)
+    except (LimitExceeded, NotReadable) as exc:
+        return [], [ScanError(exc.code, exc.message, name, 0, UNIT)]
     except OSError as exc:
         return [], [ScanError("read-error", f"cannot read: {exc.strerror or exc}", name, 0, UNIT)]
-    return load_text(text, name)
+    problem = binary_problem(raw)
+    if problem:
+        return [], [ScanError(BINARY_CODE, f"{problem}: not parsed as text", name, 0, UNIT)]
+    return load_text(raw.decode("utf-8"), name)
 
 
 def load_text(text: str, name: str,
@@ -93,15 +105,16 @@ def load_text(text: str, name: str,
                 if problem is not None:
                     errors.append(problem)
     except _ParseFailure as failure:
-        errors.append(ScanError("parse-error", failure.message, name, failure.line, UNIT))
+        errors.append(ScanError(failure.code, failure.message, name, failure.line, UNIT))
     return resources, errors
 
 
 class _ParseFailure(Exception):
-    def __init__(self, message: str, line: int) -> None:
+    def __init__(self, message: str, line: int, code: str = "parse-error") -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.code = code
 
 
 def _yaml_documents(text: str) -> Iterator[tuple[int, _Located]]:
@@ -120,6 +133,8 @@ def _yaml_documents(text: str) -> Iterator[tuple[int, _Located]]:
                                     f"nesting is too deep ({type(exc).__name__}); the document "
                                     "was not scanned", line) from None
             yield line, _Located(value, node)
+    except LimitExceeded as exc:
+        raise _ParseFailure(exc.message, exc.line, LIMIT_CODE) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or "invalid YAML"
@@ -143,6 +158,10 @@ def _json_documents(text: str) -> Iterator[tuple[int, _Located]]:
         raise _ParseFailure(f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     except RecursionError:
         raise _ParseFailure("invalid JSON: nesting is too deep", 0) from None
+    try:
+        check_json_depth(value)
+    except LimitExceeded as exc:
+        raise _ParseFailure(exc.message, 0, LIMIT_CODE) from None
     try:
         yield from _yaml_documents(text)
     except _ParseFailure:

@@ -4,7 +4,10 @@
   is a mapping — PyYAML would build ``datetime`` and ``bytes`` objects no policy engine takes;
 - a repeated key is an error at its line: PyYAML keeps the last value silently, the API
   server's strict decoding rejects the object, and a governed file (waivers) must not hide
-  an entry behind another.
+  an entry behind another;
+- bounded (engine/limits.py): documents per stream, nesting depth and alias expansion are
+  checked on the composed node graph of each document, before any Python object is built,
+  so a "billion laughs" file is rejected in one pass over its (small) graph.
 """
 
 from __future__ import annotations
@@ -13,13 +16,34 @@ from typing import Any
 
 import yaml
 
+from engine.limits import LimitExceeded, active, check_yaml_node
+
 try:  # libyaml is several times faster; fall back to pure Python where it is missing
     _Base: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Base = yaml.SafeLoader
 
 
-class StrictLoader(_Base):  # type: ignore[valid-type,misc]
+class _Bounded:
+    """Every document passes the limits before it is constructed: ``construct_document`` is
+    the one call every entry point (``load``, ``load_all``, ``get_node`` + construct) makes."""
+
+    _documents = 0
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        self._documents += 1
+        if self._documents > active().yaml_documents:
+            raise LimitExceeded(f"more than {active().yaml_documents} YAML documents",
+                                "yaml_documents", node.start_mark.line + 1)
+        check_yaml_node(node)
+        return super().construct_document(node)  # type: ignore[misc]
+
+
+class BoundedSafeLoader(_Bounded, _Base):  # type: ignore[valid-type,misc]
+    """PyYAML's safe loading within the limits (config, policy metadata, conftest data)."""
+
+
+class StrictLoader(_Bounded, _Base):  # type: ignore[valid-type,misc]
     """Safe loading, JSON types only, duplicate keys rejected (merge keys ``<<`` allowed)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:

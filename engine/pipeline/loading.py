@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from engine.discover.units import Discovery
 from engine.globs import path_matches
+from engine.limits import unrepresentable_number
 from engine.load import kubernetes as k8s_loader
-from engine.model import Finding, ScanError, Unit, UnitKind
+from engine.model import Finding, Resource, ScanError, Unit, UnitKind
 from engine.pipeline.request import Loaded, ScanRequest, UnitLoad, guarded
 
 if TYPE_CHECKING:
     from engine.cache.loads import LoadCache
+    from engine.pipeline.budget import Budget
 
 def load_unit(root: Path, unit: Unit, loads: LoadCache | None = None) -> UnitLoad | None:
     if loads is not None and unit.kind in (UnitKind.TERRAFORM, UnitKind.TERRAFORM_PLAN):
@@ -35,7 +37,8 @@ def load_unit(root: Path, unit: Unit, loads: LoadCache | None = None) -> UnitLoa
 
 
 def load_helm_units(request: ScanRequest, found: Discovery, loaded: Loaded,
-               loads: LoadCache | None = None) -> tuple[Unit, ...]:
+                    loads: LoadCache | None = None,
+                    budget: Budget | None = None) -> tuple[Unit, ...]:
     """Render every Helm unit (discovered charts, and the charts that Argo CD / Flux
     descriptors in the scope deploy). Returns the descriptor units discovery could not see."""
     if not found.values_sets and not found.charts:
@@ -47,7 +50,9 @@ def load_helm_units(request: ScanRequest, found: Discovery, loaded: Loaded,
     try:
         helm = load_helm(request.snapshot.root, found.units, found.values_sets, kubernetes,
                          found.charts, found.files, request.config.helm,
-                         excluded_chart_files(request, found), loads)
+                         excluded_chart_files(request, found), loads,
+                         budget.skipped if budget is not None else None,
+                         budget.spent if budget is not None else None)
     except Exception as exc:  # the unit boundary for charts: fail closed, name the type only
         loaded.errors.append(ScanError("internal-error", f"rendering Helm charts failed with "
                                        f"{type(exc).__name__}; their results are missing"))
@@ -59,9 +64,13 @@ def load_helm_units(request: ScanRequest, found: Discovery, loaded: Loaded,
     return tuple(helm.units)
 
 
-def load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None) -> Loaded:
+def load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None,
+               budget: Budget | None = None) -> Loaded:
     loaded = Loaded()
     for unit in units:
+        if budget is not None and unit.kind is not UnitKind.HELM and budget.spent():
+            loaded.errors.append(budget.skipped(unit, "loading"))
+            continue
         outcome = guarded(unit, "loading", load_unit, root, unit, loads)
         if outcome is None:
             continue
@@ -77,6 +86,29 @@ def load_units(root: Path, units: Sequence[Unit], loads: LoadCache | None = None
             broken = {e.file for e in outcome.errors}
             loaded.kubernetes_files = tuple(f for f in outcome.object_files if f not in broken)
     return loaded
+
+
+def screen_numbers(loaded: Loaded) -> list[ScanError]:
+    """Leave out the resources holding a number beyond any policy engine's range (a
+    400-digit integer), which would make the Rego engine reject the whole scan's inventory;
+    each is an error with its file and line. Called only after the engine refused the
+    inventory: a walk of every value on every scan would cost as much as parsing it."""
+    errors: list[ScanError] = []
+    for unit, resources in loaded.resources.items():
+        kept: list[Resource] = []
+        for resource in resources:
+            digits = unrepresentable_number(resource.config)
+            if digits is None:
+                kept.append(resource)
+                continue
+            errors.append(ScanError(
+                "invalid-value", f"{resource.address}: a number of {digits} digits, beyond "
+                "what the policy engines can represent; the resource was not scanned",
+                resource.file, resource.line, unit))
+        loaded.resources[unit] = kept
+    dropped = {(e.unit, e.file, e.line) for e in errors}
+    loaded.rendered = [(u, r) for u, r in loaded.rendered if (u, r.file, r.line) not in dropped]
+    return errors
 
 
 def excluded_chart_files(request: ScanRequest, found: Discovery) -> set[str]:

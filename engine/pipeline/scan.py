@@ -15,15 +15,22 @@ from engine import __version__
 from engine.cache.keys import FileHashes, digest, engine_context
 from engine.decide.verdict import apply_severity_overrides, order_findings
 from engine.discover.units import discover, in_scope
-from engine.model import Finding, ScanError, ScanResult, UnitKind
+from engine.limits import applied
+from engine.model import Finding, ScanError, ScanResult, Unit, UnitKind
 from engine.params import merge_params
+from engine.pipeline.budget import Budget
 from engine.pipeline.caching import cache_stats, open_cache
 from engine.pipeline.checkov_stage import checkov_with_cache, engine_version
 from engine.pipeline.conftest_stage import run_conftest_policies
 from engine.pipeline.decide_stage import apply_request_waivers
-from engine.pipeline.loading import load_helm_units, load_units, with_chart_sources
+from engine.pipeline.loading import (
+    load_helm_units,
+    load_units,
+    screen_numbers,
+    with_chart_sources,
+)
 from engine.pipeline.rego_stage import evaluate_rego, passed_count, rego_evaluator
-from engine.pipeline.request import ScanRequest, dist_version
+from engine.pipeline.request import Loaded, ScanRequest, dist_version
 from engine.resources import severity_map_path
 
 if TYPE_CHECKING:
@@ -31,9 +38,24 @@ if TYPE_CHECKING:
 
 def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     """Scan with an already loaded policy set (loading errors are the caller's: exit 2)."""
+    # Every reader below (YAML loader, file reads, Helm's renderer) sees the config's limits.
+    with applied(request.config.limits):
+        return _scan(request, policies)
+
+
+def _inventory(units: tuple[Unit, ...], loaded: Loaded) -> dict[str, list[dict[str, Any]]]:
+    inventory: dict[str, list[dict[str, Any]]] = {"terraform": [], "kubernetes": []}
+    for unit in units:
+        for resource in loaded.resources.get(unit.identity, []):
+            inventory[resource.kind].append(resource.to_input())
+    return inventory
+
+
+def _scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     timings: dict[str, float] = {}
     clock = request.clock
     started = clock()
+    budget = Budget(clock, started, request.config.limits)
     root = request.snapshot.root
 
     found = discover(root, request.snapshot.files, request.scope, request.config.exclude,
@@ -57,11 +79,14 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     if cache is not None:
         from engine.cache.loads import LoadCache
 
-        loads = LoadCache(cache, hashes, engine_context({"gitops-compliance": __version__}, None))
-    loaded = load_units(root, to_load, loads)
+        # A load depends on the limits: a file refused under one is read under a larger one.
+        loads = LoadCache(cache, hashes, engine_context(
+            {"gitops-compliance": __version__,
+             "limits": digest(dataclasses.asdict(request.config.limits))}, None))
+    loaded = load_units(root, to_load, loads, budget)
     timings["load"] = clock() - mark
     mark = clock()
-    helm_units = load_helm_units(request, found, loaded, loads)
+    helm_units = load_helm_units(request, found, loaded, loads, budget)
     found = dataclasses.replace(found, units=(*found.units, *helm_units))
     if helm_units or found.values_sets:
         timings["helm"] = clock() - mark
@@ -75,10 +100,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         names = {u.identity for u in reported}
         loaded.rendered = [(u, r) for u, r in loaded.rendered if u in names]
 
-    inventory: dict[str, list[dict[str, Any]]] = {"terraform": [], "kubernetes": []}
-    for unit in found.units:
-        for resource in loaded.resources.get(unit.identity, []):
-            inventory[resource.kind].append(resource.to_input())
+    inventory = _inventory(found.units, loaded)
     params = merge_params(request.config.params)
 
     mark = clock()
@@ -93,6 +115,15 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         errors = [e for e in errors if concerns_units(e, reported, request.changed)]
     evaluator, backend, rego_engine = rego_evaluator(request, policies, params, inventory,
                                                       errors)
+    if evaluator is None and errors and errors[-1].code == "engine-error":
+        # The engine refused the data: a number it cannot represent costs its resource,
+        # not every unit's results.
+        unrepresentable = screen_numbers(loaded)
+        if unrepresentable:
+            errors[-1:] = unrepresentable
+            inventory = _inventory(found.units, loaded)
+            evaluator, backend, rego_engine = rego_evaluator(request, policies, params,
+                                                              inventory, errors)
     rego_passed = 0
     versions = {"gitops-compliance": __version__, "regorus": dist_version("gordon-to-regorus")}
     checkov_on = request.checkov_mode != "off" and request.use_checkov and \
@@ -106,6 +137,9 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     for unit in reported:
         resources = loaded.resources.get(unit.identity)
         if resources is None or evaluator is None:
+            continue
+        if budget.spent():
+            errors.append(budget.skipped(unit, "policy evaluation"))
             continue
         if unit.kind is UnitKind.KUBERNETES and request.changed is not None:
             resources = [r for r in resources if r.file in unit.files]
@@ -121,7 +155,9 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     timings["rego"] = clock() - mark
 
     notes: list[str] = []
-    if checkov_on:
+    if checkov_on and budget.spent():
+        errors.append(budget.stage_skipped("Checkov"))
+    elif checkov_on:
         mark = clock()
         if request.changed is not None:
             k8s = {f for u in reported if u.kind is UnitKind.KUBERNETES for f in u.files}
@@ -138,7 +174,11 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         versions["checkov"] = version or versions["checkov"]
         timings["checkov"] = clock() - mark
 
-    conftest = run_conftest_policies(request, findings, errors)
+    conftest = None
+    if request.conftest is not None and budget.spent():
+        errors.append(budget.stage_skipped("conftest-style policy evaluation"))
+    else:
+        conftest = run_conftest_policies(request, findings, errors)
     findings = with_chart_sources(findings, loaded)
     # Decide: after the cache, never cached (a waiver can expire overnight).
     findings = apply_severity_overrides(findings, request.config.severity)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from engine.limits import LIMIT_CODE, active
 from engine.model import ScanError
 from engine.source.worktree import SourceError, keep_path
 
@@ -201,6 +202,7 @@ class GitRepository:
                 continue
             else:
                 pending.append((path, entry.hexsha))
+        pending = self._within_size_limit(pending, errors)
         contents = self._read_blobs([sha for _, sha in pending])
         for (path, _), data in zip(pending, contents, strict=True):
             out = dest / path
@@ -208,6 +210,21 @@ class GitRepository:
             out.write_bytes(data)
             written.append(path)
         return sorted(written), errors
+
+    def _within_size_limit(self, pending: list[tuple[str, str]],
+                           errors: list[ScanError]) -> list[tuple[str, str]]:
+        """The blobs no larger than ``limits.file_bytes``, by the size the object database
+        records (a header read): a huge blob is never inflated into memory."""
+        limit = active().file_bytes
+        kept: list[tuple[str, str]] = []
+        for path, sha in pending:
+            size = int(self._repo.odb.info(bytes.fromhex(sha)).size)
+            if size > limit:
+                errors.append(ScanError(LIMIT_CODE, f"file of {size} bytes: over the limit "
+                                        f"{active().describe('file_bytes')}; not scanned", path))
+                continue
+            kept.append((path, sha))
+        return kept
 
     def _read_blobs(self, shas: Iterable[str]) -> list[bytes]:
         """Blob contents, raw (no smudge filter runs: a filter could fetch or execute)."""

@@ -8,11 +8,13 @@ plain walk. The git index and commits as sources are in ``git_repo`` and ``revis
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.limits import file_type
 from engine.model import ScanError
 
 # Never scanned, whatever the ignore files say: tool state, not infrastructure.
@@ -86,8 +88,16 @@ def _readable(root: Path, names: list[str]) -> tuple[list[str], list[ScanError]]
                 errors.append(ScanError("path-error", "symbolic link to a file outside the "
                                         "repository: not followed, not scanned", name))
                 continue
-        if path.is_file():
+        try:
+            info = path.stat()
+        except OSError:
+            continue  # vanished, or a dangling link: nothing to read
+        if stat.S_ISREG(info.st_mode):
             files.append(name)
+        elif not stat.S_ISDIR(info.st_mode):
+            # A FIFO named x.yaml would block the reader forever, a device never end.
+            errors.append(ScanError("path-error", f"{file_type(info.st_mode)}, not a regular "
+                                    "file: not read, not scanned", name))
     return files, errors
 
 

@@ -108,6 +108,7 @@ def test_a_template_that_never_ends_is_stopped_at_the_limit(tmp_path: Path) -> N
     errors = run.json()["errors"]
     assert {e["unit"] for e in errors} == {"chart:scorer@defaults", PROD}
     assert all("longer than the limit of 1.5 s" in e["message"] for e in errors)
+    assert {e["code"] for e in errors} == {"limit-exceeded"}  # docs/limits.md
     # Two values sets, each stopped at its limit (not a timed assertion on speed: a bound
     # that only a render left running forever would break).
     assert elapsed < 60

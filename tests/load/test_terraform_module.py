@@ -190,7 +190,7 @@ def test_unreadable_and_unsupported_files_are_errors(tmp_path: Path) -> None:
     (tmp_path / "main.tf.json").write_text("{}")
     result = load_module(tmp_path, "", ["latin1.tf", "main.tf.json", "missing.tf"])
     assert [(e.file, e.code) for e in result.errors] == [
-        ("latin1.tf", "parse-error"), ("main.tf.json", "not-supported"),
+        ("latin1.tf", "binary-file"), ("main.tf.json", "not-supported"),
         ("missing.tf", "parse-error")]
 
 

@@ -65,9 +65,23 @@ class TerraformScan:
 class _ScopedParser(TFParser):  # type: ignore[misc]  # mypy sees Checkov as Any
     """Checkov's TFParser, walking only the module directories it is given."""
 
-    def __init__(self, module_dirs: Sequence[str]) -> None:
+    def __init__(self, module_dirs: Sequence[str], root: str = "") -> None:
         super().__init__()
         self._module_dirs = tuple(module_dirs)
+        self._root = os.path.realpath(root) if root else ""
+
+    def get_content_path(self, module_loader_registry: ModuleLoaderRegistry, root_dir: str,
+                         source: str, version: str) -> str | None:
+        # A local module call that leads outside the repository (``source = "../../.."``,
+        # or a symlink) is not followed: our loader reports it (engine/load/terraform).
+        path: str | None = TFParser.get_content_path(module_loader_registry, root_dir, source,
+                                                     version)
+        if path is None or not self._root:
+            return path
+        real = os.path.realpath(path)
+        if real != self._root and not real.startswith(self._root + os.sep):
+            return None
+        return path
 
     def parse_directory(
         self,
@@ -119,7 +133,7 @@ class _Runner(CheckovTerraformRunner):  # type: ignore[misc]  # Checkov is Any t
     def __init__(self, root: str, module_dirs: Sequence[str]) -> None:
         super().__init__()
         self._root = root
-        self.parser_used = _ScopedParser(module_dirs)
+        self.parser_used = _ScopedParser(module_dirs, root)
         self.graph_manager.parser = self.parser_used
         self.entities: dict[tuple[str, str], _Entity] = {}
 

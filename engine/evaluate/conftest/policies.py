@@ -33,6 +33,8 @@ import yaml
 
 from engine.evaluate.conftest.metadata import FileMeta, RuleMeta, read_metadata
 from engine.evaluate.rego.errors import PolicyLoadError, clean_engine_message
+from engine.limits import LimitExceeded
+from engine.load.yaml_loader import BoundedSafeLoader
 from engine.model import Severity
 
 REGO_VERSIONS = ("v0", "v1")
@@ -240,9 +242,12 @@ def load_data(dirs: Sequence[Path], root: Path) -> tuple[dict[str, Any], list[tu
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyLoadError(f"cannot read data file: {exc}", display) from None
         try:
-            value = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+            value = json.loads(text) if path.suffix == ".json" else yaml.load(
+                text, Loader=BoundedSafeLoader)
         except json.JSONDecodeError as exc:
             raise PolicyLoadError(f"invalid JSON data: {exc.msg}", display, exc.lineno) from None
+        except LimitExceeded as exc:
+            raise PolicyLoadError(exc.message, display, exc.line) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             raise PolicyLoadError("invalid YAML data", display,

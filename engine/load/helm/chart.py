@@ -12,12 +12,21 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from engine.discover.helm import ValuesSet
+from engine.limits import (
+    BINARY_CODE,
+    LIMIT_CODE,
+    active,
+    binary_problem,
+    file_type,
+    is_iac_name,
+)
 from engine.load.helm.dependencies import missing_dependencies
 from engine.load.helm.renderer import Renderer
 from engine.load.helm.source_map import SourceMap, object_line
@@ -45,8 +54,9 @@ def load_chart(root: Path, values_set: ValuesSet, files: Sequence[str],
     chart_yaml = _in_chart(values_set.chart, "Chart.yaml")
     label = f"chart {values_set.chart or '.'} (values set {values_set.name})"
 
-    def error(message: str, file: str = chart_yaml, line: int = 0) -> ChartLoad:
-        return ChartLoad((), (ScanError(RENDER_ERROR, f"{label}: {message}", file, line,
+    def error(message: str, file: str = chart_yaml, line: int = 0,
+              code: str = RENDER_ERROR) -> ChartLoad:
+        return ChartLoad((), (ScanError(code or RENDER_ERROR, f"{label}: {message}", file, line,
                                         values_set.identity),))
 
     values: dict[str, Any] = {}
@@ -54,7 +64,7 @@ def load_chart(root: Path, values_set: ValuesSet, files: Sequence[str],
         for name in values_set.files:
             values = merge(values, read_values_file(root, name))
     except ValuesProblem as problem:
-        return error(problem.message, problem.file, problem.line)
+        return error(problem.message, problem.file, problem.line, problem.code)
     for inline in values_set.inline:
         values = merge(values, inline)
 
@@ -64,7 +74,13 @@ def load_chart(root: Path, values_set: ValuesSet, files: Sequence[str],
         # Helm follows symlinks while loading a chart: one that leads out of the repository
         # would have Helm read (and us scan) a file that is not part of it.
         return error(f"{escaping} is a symlink that leads out of the repository; the chart "
-                     "was not rendered", escaping)
+                     "was not rendered", escaping, code="path-error")
+    hazard = _unloadable_file(root, chart_dir)
+    if hazard is not None:
+        # Helm reads every file of the chart folder whole: a FIFO would block it, a huge
+        # file fill its memory. Neither is handed to it.
+        name, message, code = hazard
+        return error(f"{name}: {message}; the chart was not rendered", name, code=code)
     answer = renderer.render(chart_dir, values,
                              name=values_set.release_name, namespace=values_set.namespace,
                              set_values=values_set.set_values,
@@ -78,6 +94,8 @@ def load_chart(root: Path, values_set: ValuesSet, files: Sequence[str],
         located = _HELM_LOCATION.search(message)
         if located:
             file, line = source_map.source(located.group(1)).file, int(located.group(2))
+        if answer.limit:
+            return error(message, file, line, code=LIMIT_CODE)
         return error(f"Helm could not render it: {message}", file, line)
 
     payload = answer.payload
@@ -150,6 +168,34 @@ def _link_leaving(root: Path, chart_dir: Path) -> str:
                     return path.relative_to(root).as_posix()
         dirs.sort()
     return ""
+
+
+def _unloadable_file(root: Path, chart_dir: Path) -> tuple[str, str, str] | None:
+    """The first file under the chart Helm must not load: not a regular file, or larger
+    than ``limits.file_bytes`` — (path, why, error code), or None."""
+    limit = active().file_bytes
+    for folder, dirs, names in os.walk(chart_dir):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder) / name
+            try:
+                info = path.stat()
+            except OSError:
+                continue  # a dangling link: Helm reports it itself
+            relative = path.relative_to(root).as_posix()
+            if not stat.S_ISREG(info.st_mode):
+                return relative, f"{file_type(info.st_mode)}, not a regular file", "path-error"
+            if info.st_size > limit:
+                return relative, (f"file of {info.st_size} bytes: over the limit "
+                                  f"{active().describe('file_bytes')}"), LIMIT_CODE
+            if is_iac_name(name):
+                try:
+                    problem = binary_problem(path.read_bytes())
+                except OSError:
+                    continue
+                if problem:
+                    return relative, f"{problem}, not text", BINARY_CODE
+    return None
 
 
 def _in_chart(chart: str, name: str) -> str:

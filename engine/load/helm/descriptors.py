@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from engine.discover.helm import ValuesSet, release_from
+from engine.limits import LIMIT_CODE, LimitExceeded
 from engine.load.helm.values import inside_root
 from engine.load.kubernetes import yaml_loader
 from engine.model import Resource, ScanError
@@ -113,6 +114,10 @@ def _argo(root: Path, resource: Resource, charts: set[str],
         inline: list[Mapping[str, Any]] = []
         if isinstance(helm.get("values"), str) and helm["values"].strip():
             parsed = _yaml_mapping(helm["values"])
+            if isinstance(parsed, LimitExceeded):
+                errors.append(_error(resource, f"spec.source.helm.values: {parsed.message}",
+                                     LIMIT_CODE))
+                continue
             if parsed is None:
                 errors.append(_error(resource, "spec.source.helm.values is not a YAML mapping; "
                                                "the chart was rendered without it"))
@@ -189,9 +194,11 @@ def _name(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _yaml_mapping(text: str) -> Mapping[str, Any] | None:
+def _yaml_mapping(text: str) -> Mapping[str, Any] | LimitExceeded | None:
     try:
         loaded = yaml.load(text, Loader=yaml_loader())  # a safe loader (SafeLoader subclass)
+    except LimitExceeded as exc:
+        return exc
     except (yaml.YAMLError, ValueError, TypeError, RecursionError):
         return None
     if loaded is None:

@@ -30,6 +30,7 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 class RenderLimits:
     timeout_seconds: float
     memory_mb: int
+    output_bytes: int = 64 * 1024 * 1024  # limits.helm_output_bytes
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class RenderAnswer:
     ok: bool
     payload: dict[str, Any]  # the worker's answer (manifests, crds, declared, vendored, merged)
     error: str = ""  # Helm's message, or what the limit did
+    limit: bool = False  # True: a limit stopped the render (a limit-exceeded error)
 
 
 class Renderer:
@@ -101,6 +103,7 @@ class Renderer:
         limit_bytes = self._limits.memory_mb * 1024 * 1024
         deadline = time.monotonic() + self._limits.timeout_seconds
         chunks: list[bytes] = []
+        received = 0
         errors: list[bytes] = []
         selector = selectors.DefaultSelector()
         selector.register(process.stdout, selectors.EVENT_READ)
@@ -112,13 +115,14 @@ class Renderer:
                     return self._failed(
                         f"rendering took longer than the limit of "
                         f"{self._limits.timeout_seconds:g} s (helm.timeout_seconds) and was "
-                        "stopped; a template that loops or recurses without end does this")
+                        "stopped; a template that loops or recurses without end does this",
+                        limit=True)
                 rss = _resident_bytes(process.pid)
                 if rss is not None and rss > limit_bytes:
                     self._kill()
                     return self._failed(
                         f"rendering used more than the limit of {self._limits.memory_mb} MiB "
-                        "of memory (helm.memory_mb) and was stopped")
+                        "of memory (helm.memory_mb) and was stopped", limit=True)
                 for key, _ in selector.select(timeout=_POLL_SECONDS):
                     data = os.read(key.fd, 1 << 20)
                     if key.fileobj is process.stderr:
@@ -130,6 +134,14 @@ class Renderer:
                         return self._failed("the render worker died"
                                             + _fatal_line(b"".join(errors)))
                     chunks.append(data)
+                    received += len(data)
+                    if received > self._limits.output_bytes:
+                        # The answer is the rendered output (JSON-escaped): past the limit,
+                        # a template that multiplies its output is stopped, not buffered.
+                        self._kill()
+                        return self._failed(
+                            f"rendered output larger than the limit limits.helm_output_bytes "
+                            f"= {self._limits.output_bytes} and was stopped", limit=True)
                     if data.endswith(b"\n"):
                         return _decode(b"".join(chunks))
         finally:
@@ -146,8 +158,8 @@ class Renderer:
         process.wait()
         _close_pipes(process)
 
-    def _failed(self, message: str) -> RenderAnswer:
-        return RenderAnswer(ok=False, payload={}, error=message)
+    def _failed(self, message: str, *, limit: bool = False) -> RenderAnswer:
+        return RenderAnswer(ok=False, payload={}, error=message, limit=limit)
 
 
 def _close_pipes(process: subprocess.Popen[bytes]) -> None:

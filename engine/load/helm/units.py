@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.config import HelmConfig
 from engine.discover.helm import ValuesSet, chart_files
+from engine.limits import active
 from engine.load.helm.chart import ChartLoad, load_chart
 from engine.load.helm.descriptors import plan_descriptors
 from engine.load.helm.renderer import Renderer, RenderLimits
@@ -37,7 +38,11 @@ class HelmLoad:
 def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, ValuesSet],
               kubernetes: Sequence[Resource], charts: Sequence[str], files: Sequence[str],
               config: HelmConfig, excluded: Collection[str] = (),
-              loads: LoadCache | None = None) -> HelmLoad:
+              loads: LoadCache | None = None,
+              skipped: Callable[[Unit, str], ScanError] | None = None,
+              spent: Callable[[], bool] | None = None) -> HelmLoad:
+    """``spent`` tells when the scan's time budget has run out: charts not rendered by then
+    become ``skipped(unit, stage)`` errors."""
     import time
 
     result = HelmLoad()
@@ -58,9 +63,12 @@ def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, Value
         todo.append((unit, values_set))
     if not todo:
         return result
-    limits = RenderLimits(config.timeout_seconds, config.memory_mb)
+    limits = RenderLimits(config.timeout_seconds, config.memory_mb, active().helm_output_bytes)
     with Renderer(limits) as renderer:
         for unit, values_set in todo:
+            if spent is not None and skipped is not None and spent():
+                result.errors.append(skipped(unit, "rendering"))
+                continue
             started = time.perf_counter()
             members = chart_files(values_set.chart, files)
 

@@ -13,15 +13,17 @@ from typing import Any
 
 import yaml
 
+from engine.limits import BINARY_CODE, LimitExceeded, NotReadable, binary_problem, read_limited
 from engine.load.kubernetes import yaml_loader
 
 
 class ValuesProblem(Exception):
-    def __init__(self, message: str, file: str, line: int = 0) -> None:
+    def __init__(self, message: str, file: str, line: int = 0, code: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
+        self.code = code  # "" : the chart's render error code
 
 
 def inside_root(root: Path, relative: str) -> str | None:
@@ -53,15 +55,21 @@ def read_values_file(root: Path, name: str) -> dict[str, Any]:
         raise ValuesProblem("values file path leaves the repository; it was not read", name)
     path = root / safe
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_limited(path)
     except FileNotFoundError:
         raise ValuesProblem("values file not found", safe) from None
-    except UnicodeDecodeError:
-        raise ValuesProblem("values file is not UTF-8 text", safe) from None
+    except (LimitExceeded, NotReadable) as exc:
+        raise ValuesProblem(f"values file: {exc.message}", safe, 0, exc.code) from None
     except OSError as exc:
         raise ValuesProblem(f"values file cannot be read ({exc.strerror})", safe) from None
+    problem = binary_problem(raw)
+    if problem:
+        raise ValuesProblem(f"values file: {problem}: not parsed as text", safe, 0, BINARY_CODE)
+    text = raw.decode("utf-8")
     try:
         loaded = yaml.load(text, Loader=yaml_loader())  # a safe loader (SafeLoader subclass)
+    except LimitExceeded as exc:
+        raise ValuesProblem(f"values file: {exc.message}", safe, exc.line, exc.code) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise ValuesProblem(f"invalid YAML in values file: {exc.problem or 'syntax error'}",

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from engine.limits import BINARY_CODE, LimitExceeded, NotReadable, binary_problem, read_limited
 from engine.load.redact import redact_terraform_config, redact_unknown_texts
 from engine.load.terraform.body import end_line, normalize_body, start_line
 from engine.load.terraform.hcl import HclObject, HeredocText, ParsedFile, parse_hcl
@@ -93,6 +94,7 @@ def load_module(root: Path, module_dir: str, files: Sequence[str]) -> LoadResult
         order = _tfvars_order(name)
         if order is not None and values is not None:
             tfvars.append((order, values))
+    errors.extend(_escaping_module_sources(root, module_dir, parsed))
     assignments: dict[str, Any] = {}
     for _, file_values in sorted(tfvars, key=lambda item: item[0]):
         assignments.update(file_values)
@@ -105,9 +107,59 @@ def load_module(root: Path, module_dir: str, files: Sequence[str]) -> LoadResult
     return LoadResult(tuple(resources), tuple(errors))
 
 
+def _escaping_module_sources(root: Path, module_dir: str,
+                             parsed: Sequence[ParsedFile]) -> list[ScanError]:
+    """Local module calls (``source = "../x"``) that lead outside the repository: reported,
+    and never followed (Checkov's runner refuses them too, engine/evaluate/checkov)."""
+    errors: list[ScanError] = []
+    for file in parsed:
+        for entry in _entries(file.body, "module"):
+            for name, raw in _labelled(entry):
+                source = normalize_body(raw).get("source")
+                if not isinstance(source, str) or not source.startswith(("./", "../")):
+                    continue  # registry, git and URL sources are not read (offline)
+                if local_source_inside(root, module_dir, source) is None:
+                    errors.append(ScanError(
+                        "path-error", f"{file.path}: module {name!r}: source {source!r} leads "
+                        "outside the repository; not followed", file=file.path,
+                        line=start_line(raw)))
+    return errors
+
+
+def local_source_inside(root: Path, module_dir: str, source: str) -> str | None:
+    """The repository-relative folder a local module source names, or None when it (or a
+    symlink on the way) leads outside ``root``."""
+    parts: list[str] = [p for p in module_dir.split("/") if p]
+    for part in PurePosixPath(source).parts:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(part)
+    relative = "/".join(parts)
+    try:
+        (root / relative).resolve().relative_to(root.resolve())
+    except (ValueError, OSError):
+        return None
+    return relative
+
+
 def _read(root: Path, path: str) -> str | ScanError:
     try:
-        return (root / path).read_bytes().decode("utf-8-sig")
+        raw = read_limited(root / path)
+    except (LimitExceeded, NotReadable) as exc:
+        return ScanError(exc.code, f"{path}: {exc.message}", file=path)
+    except OSError as exc:
+        return ScanError("parse-error", f"{path}: cannot read ({exc.strerror or 'I/O error'})",
+                         file=path)
+    problem = binary_problem(raw)
+    if problem:
+        return ScanError(BINARY_CODE, f"{path}: {problem}: not parsed as text", file=path)
+    try:
+        return raw.decode("utf-8-sig")
     except OSError as exc:
         return ScanError("parse-error", f"{path}: cannot read ({exc.strerror or 'I/O error'})",
                          file=path)

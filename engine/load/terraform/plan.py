@@ -32,6 +32,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.limits import (
+    BINARY_CODE,
+    LimitExceeded,
+    NotReadable,
+    binary_problem,
+    check_json_depth,
+    read_limited,
+)
 from engine.load.redact import redact_terraform_config
 from engine.load.terraform.iam import plan_policies
 from engine.load.terraform.result import LoadResult
@@ -51,11 +59,23 @@ def base_address(address: str) -> str:
 def load_plan(root: Path, plan_file: str) -> LoadResult:
     """Load one plan JSON file; never raises on bad input."""
     try:
-        text = (root / plan_file).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = read_limited(root / plan_file)
+    except (LimitExceeded, NotReadable) as exc:
+        return LoadResult((), (ScanError(exc.code, f"{plan_file}: {exc.message}",
+                                         file=plan_file),))
+    except OSError as exc:
         return _failed(plan_file, 0, f"cannot read ({type(exc).__name__})")
+    problem = binary_problem(raw)
+    if problem:
+        return LoadResult((), (ScanError(BINARY_CODE, f"{plan_file}: {problem}: not parsed as "
+                                         "text", file=plan_file),))
+    text = raw.decode("utf-8-sig")
     try:
         document = json.loads(text)
+        check_json_depth(document)
+    except LimitExceeded as exc:
+        return LoadResult((), (ScanError(exc.code, f"{plan_file}: {exc.message}",
+                                         file=plan_file),))
     except json.JSONDecodeError as exc:
         return _failed(plan_file, exc.lineno,
                        f"line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})")
