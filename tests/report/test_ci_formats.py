@@ -169,7 +169,8 @@ def test_junit_is_valid_xml_whatever_the_input() -> None:
 # -- Markdown -------------------------------------------------------------------------------
 
 def html_of(text: str) -> str:
-    return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    html: str = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    return html
 
 
 def test_markdown_renders_the_hostile_text_inert() -> None:
