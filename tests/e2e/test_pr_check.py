@@ -273,3 +273,14 @@ def test_script_finds_the_merge_base_and_writes_every_report(tmp_path: Path,
     summary = (tmp_path / "github" / "summary").read_text()
     assert summary.startswith("### ❌ gitops-compliance: BLOCKED (exit 1)")
     assert ET.parse(tmp_path / "github" / "r.xml").getroot().get("failures") == "1"
+
+
+def test_markdown_limit_below_the_minimum_is_a_usage_error(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    make_repo(root, {"k8s/settings.yaml": CONFIGMAP})
+    run = run_cli("scan", str(root), "--no-checkov", "-o", "markdown", "--markdown-limit", "100")
+    assert run.code == 2
+    assert "--markdown-limit: 100 is below the minimum of 4096 bytes" in run.err
+    run = run_cli("scan", str(root), "--no-checkov", "-o", "markdown", "--markdown-limit",
+                  "4096")
+    assert run.code == 0 and run.out.startswith("### ✅ gitops-compliance: COMPLIANT (exit 0)")
