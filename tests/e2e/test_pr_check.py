@@ -24,7 +24,12 @@ from engine.report.text import clean
 from tests.conftest import FIXTURES, REPO_ROOT, make_repo, run_cli
 from tests.e2e.test_git_modes import CONFIGMAP, SECRET, commit
 from tests.report.sarif_check import validate_sarif
-from tests.report.test_ci_formats import OUR_COMMAND, html_of, parse_command
+from tests.report.test_ci_formats import (
+    OUR_COMMAND,
+    assert_tables_intact,
+    html_of,
+    parse_command,
+)
 
 HOSTILE_POD = "k8s/pod <b>|`x`::error::y%0A.yaml"
 
@@ -133,10 +138,7 @@ def test_hostile_repository_renders_inert_in_every_format(tmp_path: Path) -> Non
     html = html_of(markdown)
     assert "<script" not in markdown and "<script" not in html and "<a " not in html
     assert "<img" not in html
-    for table in re.findall(r"<table>.*?</table>", html, re.S):
-        widths = {len(re.findall(r"<t[hd][ >]", row))
-                  for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)}
-        assert len(widths) == 1
+    assert_tables_intact(markdown)
     assert "k8s/pod &lt;b&gt;\\|\\`x\\`::error::y%0A.yaml:2" in markdown
 
     junit = ET.parse(out / "r.xml").getroot()

@@ -173,6 +173,26 @@ def html_of(text: str) -> str:
     return html
 
 
+def assert_tables_intact(text: str) -> None:
+    """No untrusted pipe split a Markdown table cell."""
+    # In the source, every table row has its header's number of unescaped pipes (GFM would
+    # silently drop extra cells, so the rendered count alone proves nothing).
+    width = 0
+    for line in text.splitlines():
+        pipes = len(re.findall(r"(?<!\\)(?:\\\\)*\|", line))
+        if not line.startswith("|"):
+            width = 0
+        elif width == 0:
+            width = pipes
+        else:
+            assert pipes == width, line
+    # Every rendered table row has exactly the header's number of cells.
+    for table in re.findall(r"<table>.*?</table>", html_of(text), re.S):
+        rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        widths = {len(re.findall(r"<t[hd][ >]", row)) for row in rows}
+        assert len(widths) == 1, widths
+
+
 def test_markdown_renders_the_hostile_text_inert() -> None:
     text = render("markdown", injection_result())
     assert "<script" not in text and "<img" not in text
@@ -181,11 +201,7 @@ def test_markdown_renders_the_hostile_text_inert() -> None:
     for tag in ("<script", "<img", "<a ", "<code>code</code>", "<em>"):
         assert tag not in html, tag
     assert "http://" not in text and "@defaults" not in text  # no autolink, no mention
-    # Every table row has exactly the header's number of cells: no pipe broke out.
-    for table in re.findall(r"<table>.*?</table>", html, re.S):
-        rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
-        widths = {len(re.findall(r"<t[hd][ >]", row)) for row in rows}
-        assert len(widths) == 1, widths
+    assert_tables_intact(text)
     assert "\x1b" not in text and "\x00" not in text and "\u202e" not in text
     # Only our own raw HTML is left: the collapsed details.
     assert set(re.findall(r"<(/?\w+)", text)) == {"details", "summary", "/summary", "/details"}
