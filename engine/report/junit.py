@@ -33,7 +33,7 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         families[finding.family or "other"].append(finding)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for family in sorted(families):
-        suite = _suite(root, f"gitops-compliance.{family}")
+        suite = _suite(root, xml_text(f"gitops-compliance.{family}"))
         for finding in families[family]:
             _case(suite, result, finding)
         _count(suite, totals)

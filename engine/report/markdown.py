@@ -9,8 +9,8 @@ Size: GitHub rejects a PR comment over 65,536 characters and a step summary over
 The output is capped at ``RenderOptions.markdown_limit`` UTF-8 bytes (default 65,536;
 bytes are never fewer than characters, so the cap holds for both limits) — ``scan
 --markdown-limit 1048576`` for a step summary. When the whole report does not fit, whole
-rows are left out, least important first, and a note says how many of each and where the
-full list is. The verdict line and the counts always stay.
+rows are left out, least important first, and a note at the top says how many of each and
+where the full list is. The verdict line and the counts always stay.
 
 Every untrusted value goes through ``escape.markdown`` (HTML entities, Markdown punctuation,
 mentions, autolinks, newlines) and is shortened to ``CELL_CHARS`` characters first.
@@ -68,41 +68,54 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         f"#### Scan errors ({len(result.errors)}): the scan is incomplete", ""],
         [f"- `{e.code}` {md(error_where(e))}: {md(e.message)}" for e in result.errors], [""])
     others = _others(result)
-    # Display order; rows are kept in priority order: findings, errors, details, the rest.
     display = [errors, findings, details, *others]
-    priority = [findings, errors, details, *others]
     for section in display:
         if not section.rows:
             section.head, section.foot = [], []
     budget = limit - _size(head) - sum(_size(s.head) + _size(s.foot) for s in display)
-    full = sum(_size(s.rows) for s in display)
-    if full <= budget:
+    if sum(_size(s.rows) for s in display) <= budget:
         for section in display:
             section.shown = len(section.rows)
     else:
+        # What explains the verdict goes first: scan errors (up to a quarter of the room, so
+        # a flood of them cannot hide every finding), the blocking findings, the remaining
+        # errors, the other failing findings, then details and the rest.
         budget -= _NOTE_RESERVE
-        for section in priority:
-            for row in section.rows:
-                cost = len(row.encode()) + 1
-                if cost > budget:
-                    break
-                budget -= cost
-                section.shown += 1
+        budget = _take(errors, budget, max_bytes=budget // 4)
+        budget = _take(findings, budget, max_rows=sum(1 for f in ranked if result.blocks(f)))
+        for section in (errors, findings, details, *others):
+            budget = _take(section, budget)
     lines = list(head)
-    for section in display:
-        lines += section.head + section.rows[:section.shown] + section.foot
-    left_out = [(s.name, len(s.rows) - s.shown, len(s.rows)) for s in priority
+    left_out = [(s.name, len(s.rows) - s.shown, len(s.rows)) for s in display
                 if s.shown < len(s.rows)]
-    if left_out:
-        lines += ["", f"> **Shortened to fit {limit:,} bytes:** not shown: "
+    if left_out:  # said before the sections, where a reader starts
+        lines += [f"> **Shortened to fit {limit:,} bytes:** not shown: "
                   + ", ".join(f"{missing:,} of {total:,} {name}"
                               for name, missing, total in left_out)
                   + ". Every finding is in the step log (`-o text`), the SARIF file and "
                   "`-o json`.", ""]
+    for section in display:
+        if section.rows and not section.shown:
+            continue  # nothing of it fits: the note above counts it
+        lines += section.head + section.rows[:section.shown] + section.foot
     text = "\n".join(lines).rstrip("\n") + "\n"
     if len(text.encode()) > limit:  # only when the cap is smaller than the fixed parts
         text = text.encode()[:limit].decode(errors="ignore")
     return text
+
+
+def _take(section: Section, budget: int, *, max_rows: int | None = None,
+          max_bytes: int | None = None) -> int:
+    """Show more whole rows of ``section`` while they fit; the budget left."""
+    spent = 0
+    stop = len(section.rows) if max_rows is None else min(max_rows, len(section.rows))
+    while section.shown < stop:
+        cost = len(section.rows[section.shown].encode()) + 1
+        if cost > budget - spent or (max_bytes is not None and spent + cost > max_bytes):
+            break
+        spent += cost
+        section.shown += 1
+    return budget - spent
 
 
 def _size(lines: list[str]) -> int:

@@ -237,10 +237,27 @@ def test_markdown_is_capped_with_a_note_and_keeps_the_verdict() -> None:
     shown = [line for line in text.splitlines() if line.startswith("| ❌ blocks |")]
     assert len(shown) == 3000 - int(note.group(1).replace(",", ""))
     assert shown[0].split(" | ")[1] == "critical"  # the most severe are kept
+    # the scan errors explain the verdict: they are kept, and the note comes before the table
+    assert "- `parse-error` k8s/broken.yaml:9:" in text and "- `render-error`" in text
+    assert text.index("not shown:") < text.index("#### Failing findings (3000)")
+    assert "<details>" not in text  # no room for details: no empty <details> either
     larger = render("markdown", result, markdown_limit=1_048_576)
     assert 65_536 < len(larger.encode()) <= 1_048_576
     assert len([line for line in larger.splitlines() if line.startswith("| ❌ blocks |")]) \
         > len(shown)
+
+
+def test_markdown_a_flood_of_errors_leaves_room_for_the_blocking_findings() -> None:
+    errors = tuple(ScanError("parse-error", f"bad YAML number {i} " + "y" * 60,
+                             f"k8s/bad{i:04d}.yaml", 3) for i in range(2000))
+    result = dataclasses.replace(sample_result(), findings=many(50, severities=(
+        Severity.CRITICAL,)), errors=errors)
+    text = render("markdown", result)
+    assert len(text.encode()) <= 65_536
+    assert len([line for line in text.splitlines() if line.startswith("| ❌ blocks |")]) == 50
+    shown = len([line for line in text.splitlines() if line.startswith("- `parse-error`")])
+    assert 0 < shown < 2000
+    assert f"not shown: {2000 - shown:,} of 2,000 scan errors" in text
 
 
 def test_markdown_uncut_has_no_note() -> None:
