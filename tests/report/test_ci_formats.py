@@ -342,3 +342,17 @@ def test_an_empty_compliant_result_in_every_format() -> None:
     assert "### ✅ gitops-compliance: COMPLIANT (exit 0)" in render("markdown", empty)
     assert junit(empty).get("tests") == "0"
     assert sarif(empty)["runs"][0]["results"] == []  # type: ignore[index]
+
+
+def test_a_missing_sarif_schema_skips_locally_and_fails_under_ci(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import tests.report.sarif_check as check
+
+    monkeypatch.setattr(check, "SCHEMA", tmp_path / "absent.json")
+    document = json.loads(render("sarif", sample_result()))
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"absent\.json"):
+        check.validate_sarif(document)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required under CI=true"):
+        check.validate_sarif(document)
