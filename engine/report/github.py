@@ -58,7 +58,7 @@ def _finding(finding: Finding, level: str) -> str:
         message += (f" [chart {finding.chart}, values {finding.values_set}, "
                     f"template {finding.template}]")
     if finding.remediation:
-        message += f" Fix: {finding.remediation}"
+        message += f" — fix: {finding.remediation}"
     return _command(level, message, file=finding.file, line=finding.line, title=title)
 
 

@@ -170,15 +170,18 @@ def _row(result: ScanResult, finding: Finding) -> str:
 
 
 def _detail(finding: Finding) -> str:
-    parts = [f"- **{md(finding.policy_id)}** {md(finding.title)} — "
+    """One finding's entry in the collapsed details: a list item with its sub-items (one
+    row for the size cap)."""
+    lines = [f"- **{md(finding.policy_id)}** {md(finding.title)} — "
              f"{md(where(finding.file, finding.line))}"]
     if finding.chart:
-        parts.append(f"template {md(finding.template)}")
+        lines.append(f"  - chart {md(finding.chart)}, values {md(finding.values_set)}, "
+                     f"template {md(finding.template)}")
     if finding.remediation:
-        parts.append(f"fix: {md(finding.remediation)}")
+        lines.append(f"  - fix: {md(finding.remediation)}")
     if finding.controls:
-        parts.append("controls: " + md(", ".join(finding.controls)))
-    return "; ".join(parts)
+        lines.append("  - controls: " + md(", ".join(finding.controls)))
+    return "\n".join(lines)
 
 
 def _others(result: ScanResult) -> list[Section]:
