@@ -317,6 +317,9 @@ class ScanResult:
     mode: str = "worktree"
     base_commit: str | None = None
     changed_files: tuple[str, ...] | None = None
+    # --new-only: every failed finding was compared with the baseline, so ``preexisting``
+    # False means "new" (SARIF baselineState), not "not compared".
+    new_only: bool = False
     governance_changes: tuple[GovernanceChange, ...] = ()
 
     def blocks(self, finding: Finding) -> bool:

@@ -73,7 +73,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if conftest is not None and conftest.alone:
         return conftest_mode.run_alone(
-            conftest, request, lambda result: _write_outputs(result, outputs, out, err), err)
+            conftest, request,
+            lambda result: _write_outputs(result, outputs, out, err, args.markdown_limit), err)
     from engine.pipeline import run_scan
 
     loaded = load_policies(args, config, [Path(p) for p in args.policies], err, conftest, root)
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return loaded
     policies, conftest_policies = loaded
     result = run_scan(dataclasses.replace(request, conftest=conftest_policies), policies)
-    return _write_outputs(result, outputs, out, err)
+    return _write_outputs(result, outputs, out, err, args.markdown_limit)
 
 
 def revision_mode(args: argparse.Namespace) -> str | None:
@@ -196,10 +197,11 @@ def _load_config(explicit: str | None, first: Path, root: Path) -> Config:
 
 
 def _write_outputs(result: ScanResult, outputs: list[OutputSpec], out: TextIO,
-                   err: TextIO) -> int:
+                   err: TextIO, markdown_limit: int | None = None) -> int:
     code = result.verdict.exit_code
     for output in outputs:
         to_terminal = output.file is None and out.isatty()
-        text = get_renderer(output.format)(result, RenderOptions(color=to_terminal))
+        options = RenderOptions(color=to_terminal, markdown_limit=markdown_limit)
+        text = get_renderer(output.format)(result, options)
         code = worst_exit_code(code, write_output(output, text, out, err))
     return code

@@ -9,6 +9,19 @@ from typing import Any
 from engine.config import FAIL_ON_CHOICES, OPA_MODES
 
 CHECKOV_MODES = ("run", "cached", "off")
+# Below this, the verdict and the counts table alone could not fit.
+MARKDOWN_LIMIT_MIN = 4096
+
+
+def _markdown_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes") from None
+    if value < MARKDOWN_LIMIT_MIN:
+        raise argparse.ArgumentTypeError(f"{value} is below the minimum of "
+                                         f"{MARKDOWN_LIMIT_MIN} bytes")
+    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -21,7 +34,11 @@ def add_parser(sub: Any) -> None:
                       help="files or folders to scan (default: .)")
     scan.add_argument("-o", "--output", action="append", default=[], metavar="FORMAT[=FILE]",
                       help="output format, optionally to a file; repeatable "
-                           "(formats: text, json; default: text on stdout)")
+                           "(formats: text, json, sarif, junit, markdown, github; "
+                           "default: text on stdout)")
+    scan.add_argument("--markdown-limit", type=_markdown_limit, default=None, metavar="BYTES",
+                      help="size cap of -o markdown in UTF-8 bytes (default 65536, a pull "
+                           "request comment's limit; 1048576 for $GITHUB_STEP_SUMMARY)")
     scan.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default=None,
                       help="lowest severity that blocks (default: config, else high); "
                            "'none' reports without blocking")

@@ -42,7 +42,7 @@ def run_revision_scan(args: argparse.Namespace, outputs: list[Output], out: Text
         return EXIT_USAGE
     if isinstance(result, int):
         return result
-    return _write_outputs(result, outputs, out, err)
+    return _write_outputs(result, outputs, out, err, args.markdown_limit)
 
 
 def _scan(args: argparse.Namespace, mode: str, root: Path, scope: tuple[str, ...],
@@ -113,7 +113,7 @@ def _scan(args: argparse.Namespace, mode: str, root: Path, scope: tuple[str, ...
                                      *extra) if p],
         }
         result = dataclasses.replace(
-            result, findings=findings, timings=timings, mode=mode,
+            result, findings=findings, timings=timings, mode=mode, new_only=args.new_only,
             base_commit=revisions.base_commit if mode != "ref" else None,
             changed_files=tuple(sorted(revisions.changed)) if revisions.changed is not None
             else None,

@@ -17,6 +17,10 @@ REPORTERS: dict[str, str] = {
     "text": "engine.report.text",
     "json": "engine.report.json_report",
     "html": "engine.report.html",
+    "sarif": "engine.report.sarif",
+    "junit": "engine.report.junit",
+    "markdown": "engine.report.markdown",
+    "github": "engine.report.github",
 }
 
 
@@ -24,6 +28,9 @@ REPORTERS: dict[str, str] = {
 class RenderOptions:
     color: bool = False
     width: int = 100
+    # -o markdown: the size cap in UTF-8 bytes (None: 65,536, a PR comment's limit; a step
+    # summary allows 1 MiB). Set by ``scan --markdown-limit``.
+    markdown_limit: int | None = None
 
 
 class Render(Protocol):

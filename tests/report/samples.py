@@ -98,7 +98,7 @@ def sample_result() -> ScanResult:
                               expired=(("W-2026-002", "2026-10-31"),), stale=("W-2026-011",)),
         notes=("Checkov not run on 1 unit(s) (not cached): charts/legacy; the PR check runs it",),
         cache_stats={"hits": 2, "misses": 1},
-        mode="diff", base_commit=BASE,
+        mode="diff", base_commit=BASE, new_only=True,
         changed_files=("charts/text-embedder/values-prod.yaml", "infra/iam.tf", "infra/s3.tf",
                        "k8s/inference.yaml"),
         governance_changes=(GovernanceChange("waivers", "modified",
