@@ -91,7 +91,7 @@ def test_sarif_results_rules_suppressions_baseline_and_notifications() -> None:
         "justification": "waived by W-2026-014 (.gitops-compliance/waivers.yaml)"}]
     helm = by_rule["CKV_K8S_16"]["properties"]
     assert (helm["chart"], helm["valuesSet"], helm["template"]) == (
-        "charts/text-embedder", "values-prod", "templates/deployment.yaml")
+        "charts/text-embedder", "values-prod.yaml", "templates/deployment.yaml")
     rule = run["tool"]["driver"]["rules"][0]
     assert rule["properties"]["security-severity"] == "9.5"
     assert rule["defaultConfiguration"] == {"level": "error"}

@@ -63,9 +63,9 @@ def test_sample_report_has_every_section_and_the_exact_rows() -> None:
          "Controls: 21 CFR 11.10(d); EU GMP Annex 11 §12.1 "
          "Fix: List the role ARNs and add an iam:PassedToService condition."),
         ("CKV_K8S_16", "high", "Deployment.ml-inference.text-embedder",
-         "charts/text-embedder:18",
+         "charts/text-embedder/templates/deployment.yaml:18",
          "Container should not be privileged Helm chart charts/text-embedder, values set "
-         "values-prod, template templates/deployment.yaml"),
+         "values-prod.yaml, template templates/deployment.yaml"),
     ]
     assert rows("non-blocking-findings") == [
         ("ENC-01", "high", "aws_s3_bucket.batch_records", "infra/s3.tf:3",
