@@ -136,7 +136,8 @@ def test_sample_report_renders_with_no_console_message(load: Loader) -> None:
     assert page.get_attribute("#verdict", "data-exit-code") == "3"
     assert loaded.rows("blocking-findings") == [
         ("IAM-05", "aws_iam_policy.pipeline", "infra/iam.tf:12"),
-        ("CKV_K8S_16", "Deployment.ml-inference.text-embedder", "charts/text-embedder/templates/deployment.yaml:18")]
+        ("CKV_K8S_16", "Deployment.ml-inference.text-embedder",
+         "charts/text-embedder/templates/deployment.yaml:18")]
     assert loaded.rows("non-blocking-findings") == [
         ("ENC-01", "aws_s3_bucket.batch_records", "infra/s3.tf:3"),
         ("GXP-10", "Deployment/ml-inference/text-embedder", "k8s/inference.yaml:7")]
