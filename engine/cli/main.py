@@ -86,14 +86,29 @@ def _where(exc: BaseException) -> str:
 
 
 def entry_point() -> None:
-    code = main()
+    from engine.cli import interrupt
+
+    interrupt.install()
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM, after every cleanup has run
+        code = interrupt.report(exc, sys.stderr)
+        _silence_stdout()
+        sys.exit(code)
     try:
         sys.stdout.flush()
     except OSError:
         # Standard output is gone (full disk, closed pipe) and the command has said so on
         # stderr; point the descriptor at /dev/null so the interpreter's own final flush
         # does not turn the exit code into 120.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         code = worst_exit_code(code, EXIT_INCOMPLETE)
     sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's own final flush of what is still
+    buffered cannot fail (and turn the exit code into 120) or block on a full pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

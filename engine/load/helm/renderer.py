@@ -49,7 +49,13 @@ class Renderer:
     def __enter__(self) -> Renderer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is not None:
+            # Unwinding (an interrupt, SIGTERM, a bug): the worker may be deep in a template
+            # that never ends; waiting for it would only delay the exit. Kill its whole
+            # process group now so no orphan outlives the scan.
+            self._kill()
+            return
         self.close()
 
     def close(self) -> None:
