@@ -52,7 +52,7 @@ def write_output(output: Output, text: str, out: TextIO, err: TextIO) -> int:
         return 0
     try:
         write_atomic(output.file, text)
-    except OutputError as exc:
-        err.write(f"gitops-compliance: error: {exc}\n")
+    except OutputError as exc:  # "cannot write FILE: reason"; the other outputs still go out
+        err.write(f"gitops-compliance: error: {output.format} output: {exc}\n")
         return EXIT_INCOMPLETE
     return 0

@@ -17,7 +17,7 @@ from engine.decide.verdict import apply_severity_overrides, order_findings
 from engine.discover.units import discover, in_scope
 from engine.model import Finding, ScanError, ScanResult, UnitKind
 from engine.params import merge_params
-from engine.pipeline.caching import cache_stats, open_cache
+from engine.pipeline.caching import cache_notes, cache_stats, open_cache
 from engine.pipeline.checkov_stage import checkov_with_cache, engine_version
 from engine.pipeline.conftest_stage import run_conftest_policies
 from engine.pipeline.decide_stage import apply_request_waivers
@@ -146,6 +146,7 @@ def run_scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     errors.extend(waiver_errors)
     findings = order_findings(findings)
     timings["total"] = clock() - started
+    notes.extend(cache_notes(cache))
     result = ScanResult(
         root=str(root),
         scope=request.scope,
