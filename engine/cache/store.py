@@ -54,7 +54,9 @@ class ResultCache:
                   and header.get("checksum") == hashlib.sha256(body).hexdigest())
             if ok:
                 payload = json.loads(body)
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            # Garbage, a header that is not an object, bytes that are not UTF-8, nesting
+            # deep enough to exhaust the parser: all the same corrupt entry.
             ok = False
         if not ok:
             self.corrupt += 1

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from engine import __version__
+from engine.cli.streams import GuardedOutput
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, worst_exit_code
 
 # command name -> module under engine.cli
@@ -52,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
-    out = stdout or sys.stdout
+    guarded = GuardedOutput(stdout or sys.stdout)
+    out: TextIO = guarded  # type: ignore[assignment]  # a TextIO in all that commands use
     err = stderr or sys.stderr
     parser = build_parser()
     try:
@@ -71,6 +73,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         err.write(f"gitops-compliance: internal error: {type(exc).__name__} at "
                   f"{_where(exc)}; the scan is incomplete. Please report this.\n")
         return EXIT_INCOMPLETE
+    guarded.flush()
+    if guarded.error is not None and not guarded.reported:
+        err.write(f"gitops-compliance: error: cannot write to standard output: "
+                  f"{guarded.error.strerror or guarded.error}\n")
+        code = worst_exit_code(code, EXIT_INCOMPLETE)
     return code
 
 

@@ -42,9 +42,14 @@ def write_output(output: Output, text: str, out: TextIO, err: TextIO) -> int:
     from engine.report.writer import OutputError, write_atomic
 
     if output.file is None:
+        from engine.cli.streams import stream_error
+
         try:
             out.write(text)
             out.flush()
+            failure = stream_error(out)
+            if failure is not None:
+                raise failure
         except OSError as exc:
             err.write(f"gitops-compliance: error: cannot write the {output.format} output to "
                       f"standard output: {exc.strerror or exc}\n")
