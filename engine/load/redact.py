@@ -46,8 +46,14 @@ _NOT_SECRET = re.compile(
 )
 
 
+# camelCase keys (Helm values, Kubernetes fields: dbPassword, apiToken, clientSecret) are
+# matched as their snake_case spelling; secretName and secretKeyRef stay non-secret.
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def is_secret_key(key: str) -> bool:
-    return bool(_SECRET_KEY.search(key)) and not _NOT_SECRET.search(key)
+    snake = _CAMEL_BOUNDARY.sub("_", key)
+    return bool(_SECRET_KEY.search(snake)) and not _NOT_SECRET.search(snake)
 
 
 # -- environment variables ------------------------------------------------------------
@@ -239,9 +245,11 @@ def redact_kubernetes_object(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a Kubernetes object whose Secret payload values are redacted.
 
     ``Secret`` ``data``/``stringData`` values always; the last-applied-configuration
-    annotation too, because kubectl copies the whole object (values included) into it.
+    annotation too, because kubectl copies the whole object (values included) into it; and
+    the ``value`` of every ``env`` entry whose name is a credential (``DB_PASSWORD``), in any
+    container of any kind (a Helm chart copies values into them).
     """
-    out = dict(obj)
+    out = _redact_env_values(obj)
     if out.get("kind") == "Secret":
         for field in ("data", "stringData"):
             payload = out.get(field)
@@ -256,6 +264,31 @@ def redact_kubernetes_object(obj: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(annotations, Mapping) and key in annotations:
             out["metadata"] = {**metadata, "annotations": {**annotations, key: dict(REDACTED)}}
     return out
+
+
+def _redact_env_values(value: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "env" and isinstance(item, list):
+            out[key] = [_redact_env_entry(e) for e in item]
+        else:
+            out[key] = _redact_env_below(item)
+    return out
+
+
+def _redact_env_below(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return _redact_env_values(value)
+    if isinstance(value, list):
+        return [_redact_env_below(v) for v in value]
+    return value
+
+
+def _redact_env_entry(entry: Any) -> Any:
+    if (isinstance(entry, Mapping) and "value" in entry and isinstance(entry.get("name"), str)
+            and is_secret_env_name(entry["name"])):
+        return {**entry, "value": _redact_values(entry["value"])}
+    return entry
 
 
 # -- $unknown expression texts --------------------------------------------------------
