@@ -70,7 +70,8 @@ FILES = {
         '  engine            = "postgres"\n  instance_class    = "db.t3.micro"\n'
         f'  password          = "{SECRETS["Terraform literal password"]}"\n'
         '  storage_encrypted = false\n}\n\n'
-        'resource "aws_db_instance" "db2" {\n  identifier = "db2"\n  password   = var.db_pass\n}\n'),
+        'resource "aws_db_instance" "db2" {\n  identifier = "db2"\n'
+        '  password   = var.db_pass\n}\n'),
     "infra/broken.tf": (
         'resource "aws_db_instance" "broken" {\n'
         f'  password = "{SECRETS["broken HCL line"]}" "extra"\n}}\n'),
