@@ -168,3 +168,21 @@ def test_a_signal_while_a_report_is_being_written_leaves_the_others_whole_or_unt
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "repo") == [
         "blocked.json", "first.txt", "last.json", "tmpdir"]
     assert _ours(tmp_path / "tmpdir") == []
+
+
+def test_a_killed_scan_takes_its_render_worker_with_it(endless_chart_repo: Path,
+                                                       tmp_path: Path) -> None:
+    """SIGKILL cannot be handled; the kernel ends the worker with its parent."""
+    run = _start(["scan", str(endless_chart_repo), "--no-checkov", "-o", "json"], tmp_path)
+    try:
+        worker = _wait_for(lambda: [p for p in _children(run.pid)
+                                    if "engine.load.helm.worker" in _cmdline(p)],
+                           "the Helm render worker")
+        assert isinstance(worker, list)
+        run.kill()
+        run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == -9
+    _wait_for(lambda: not any(_alive(pid) for pid in worker), "the worker to end")

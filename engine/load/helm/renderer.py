@@ -95,6 +95,7 @@ class Renderer:
             # Helm would read repository and registry settings from these; the worker needs
             # none and must not find a user's credentials.
             env["HELM_CONFIG_HOME"] = env["HELM_CACHE_HOME"] = env["HELM_DATA_HOME"] = os.devnull
+            env["GITOPS_COMPLIANCE_RENDER_PARENT"] = str(os.getpid())  # see worker.py
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "engine.load.helm.worker"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
