@@ -33,6 +33,10 @@ SECRETS = {
     "plan sensitive tag": "planSensitiveTagVal",
     "plan sensitive variable": "planVariableSecretVal",
     "plan sensitive output": "planOutputSecretVal",
+    "Argo helm.values string": "argoValuesStringTokenVal",
+    "Argo helm.valuesObject": "argoValuesObjectPasswordVal",
+    "Argo helm.parameters": "argoParameterSecretVal",
+    "Flux HelmRelease values": "fluxValuesTokenVal",
     "broken YAML line": "yamlBrokenSecretVal",
     "broken HCL line": "hclBrokenSecretVal",
 }
@@ -93,6 +97,23 @@ FILES = {
         f'"custom_note":"{SECRETS["plan sensitive custom attribute"]}"}},'
         '"after_unknown":{},"after_sensitive":{"password":true,"custom_note":true}}}],\n'
         ' "configuration":{"root_module":{"variables":{"db_pass":{"sensitive":true}}}}}\n'),
+    # GitOps descriptors rendering the chart with inline values: the chart must still get
+    # the real values (b64enc of a redacted map would fail to render).
+    "deploy/argo.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: app-argo\n"
+        "  namespace: argocd\nspec:\n  source:\n    repoURL: https://git.example.com/r.git\n"
+        "    path: chart\n    helm:\n      values: |\n"
+        f"        apiToken: {SECRETS['Argo helm.values string']}\n"
+        "      valuesObject:\n"
+        f"        dbPassword: {SECRETS['Argo helm.valuesObject']}\n"
+        "      parameters:\n        - name: auth.clientSecret\n"
+        f"          value: {SECRETS['Argo helm.parameters']}\n"
+        "  destination:\n    namespace: argo-ns\n"),
+    "deploy/flux.yaml": (
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n"
+        "  name: app-flux\n  namespace: flux-ns\nspec:\n  chart:\n    spec:\n"
+        "      chart: ./chart\n      sourceRef:\n        kind: GitRepository\n        name: r\n"
+        f"  values:\n    apiToken: {SECRETS['Flux HelmRelease values']}\n"),
     "broken/bad.yaml": (
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n"
         f"  password: {SECRETS['broken YAML line']}: [unclosed\n"),
@@ -142,6 +163,8 @@ def test_no_secret_value_reaches_any_output_stderr_or_the_cache(
     assert {"Secret/app/db", "aws_db_instance.db", "aws_db_instance.p"} <= resources
     assert any(f["engine"] == "checkov" for f in document["findings"])
     assert any(f["unit"].startswith("chart") for f in document["findings"])
+    # Both descriptors' values sets rendered (with the real values), their Secrets were seen.
+    assert {"Secret/argo-ns/app-db", "Secret/flux-ns/app-db"} <= resources
 
     conftest_code, conftest_blob, conftest_out = _scan_every_format(
         repo, tmp_path / "conftest", "--conftest-policies", str(repo / "conftest"))
