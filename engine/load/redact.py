@@ -26,6 +26,9 @@ from typing import Any
 
 REDACTED: dict[str, Any] = {"$redacted": True}
 REDACTED_TEXT = "<redacted>"  # what replaces a secret literal inside an expression text
+# Part of every cache key (engine/cache/keys.py): bump when a rule here changes what is
+# redacted, so no entry stored under the old rules (with a value now secret) is served.
+REDACTION_RULES = 2
 
 # Attribute names (Terraform) that hold credentials. Matched on the whole key, so
 # "password" and "master_password" match but "password_policy" settings do not. A few
