@@ -115,5 +115,7 @@ def engine_context(versions: Mapping[str, str], severity_map: Path | None) -> di
             severity = hashlib.sha256(severity_map.read_bytes()).hexdigest()
         except OSError:
             severity = "unreadable"
+    from engine.load.redact import REDACTION_RULES
+
     return {"format": FORMAT, "versions": dict(sorted(versions.items())),
-            "severity_map": severity}
+            "severity_map": severity, "redaction": REDACTION_RULES}

@@ -32,6 +32,7 @@ class ResultCache:
         self.misses = 0
         self.corrupt = 0
         self.write_failures = 0
+        self.write_error = ""  # why the first failed write failed ("Not a directory")
 
     def _path(self, namespace: str, key: str) -> Path:
         return self.directory / namespace / key[:2] / f"{key}.json"
@@ -53,7 +54,9 @@ class ResultCache:
                   and header.get("checksum") == hashlib.sha256(body).hexdigest())
             if ok:
                 payload = json.loads(body)
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            # Garbage, a header that is not an object, bytes that are not UTF-8, nesting
+            # deep enough to exhaust the parser: all the same corrupt entry.
             ok = False
         if not ok:
             self.corrupt += 1
@@ -80,8 +83,10 @@ class ResultCache:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
                 raise
-        except OSError:
+        except OSError as exc:
             self.write_failures += 1
+            if not self.write_error:
+                self.write_error = exc.strerror or type(exc).__name__
 
 
 def default_cache_dir(root: Path, in_git: bool) -> Path:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from engine import __version__
+from engine.cli.streams import GuardedOutput
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, worst_exit_code
 
 # command name -> module under engine.cli
@@ -52,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
-    out = stdout or sys.stdout
+    guarded = GuardedOutput(stdout or sys.stdout)
+    out: TextIO = guarded  # type: ignore[assignment]  # a TextIO in all that commands use
     err = stderr or sys.stderr
     parser = build_parser()
     try:
@@ -71,6 +73,11 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         err.write(f"gitops-compliance: internal error: {type(exc).__name__} at "
                   f"{_where(exc)}; the scan is incomplete. Please report this.\n")
         return EXIT_INCOMPLETE
+    guarded.flush()
+    if guarded.error is not None and not guarded.reported:
+        err.write(f"gitops-compliance: error: cannot write to standard output: "
+                  f"{guarded.error.strerror or guarded.error}\n")
+        code = worst_exit_code(code, EXIT_INCOMPLETE)
     return code
 
 
@@ -86,14 +93,29 @@ def _where(exc: BaseException) -> str:
 
 
 def entry_point() -> None:
-    code = main()
+    from engine.cli import interrupt
+
+    interrupt.install()
+    try:
+        code = main()
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM, after every cleanup has run
+        code = interrupt.report(exc, sys.stderr)
+        _silence_stdout()
+        sys.exit(code)
     try:
         sys.stdout.flush()
     except OSError:
         # Standard output is gone (full disk, closed pipe) and the command has said so on
         # stderr; point the descriptor at /dev/null so the interpreter's own final flush
         # does not turn the exit code into 120.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         code = worst_exit_code(code, EXIT_INCOMPLETE)
     sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null so the interpreter's own final flush of what is still
+    buffered cannot fail (and turn the exit code into 120) or block on a full pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

@@ -42,9 +42,14 @@ def write_output(output: Output, text: str, out: TextIO, err: TextIO) -> int:
     from engine.report.writer import OutputError, write_atomic
 
     if output.file is None:
+        from engine.cli.streams import stream_error
+
         try:
             out.write(text)
             out.flush()
+            failure = stream_error(out)
+            if failure is not None:
+                raise failure
         except OSError as exc:
             err.write(f"gitops-compliance: error: cannot write the {output.format} output to "
                       f"standard output: {exc.strerror or exc}\n")
@@ -52,7 +57,7 @@ def write_output(output: Output, text: str, out: TextIO, err: TextIO) -> int:
         return 0
     try:
         write_atomic(output.file, text)
-    except OutputError as exc:
-        err.write(f"gitops-compliance: error: {exc}\n")
+    except OutputError as exc:  # "cannot write FILE: reason"; the other outputs still go out
+        err.write(f"gitops-compliance: error: {output.format} output: {exc}\n")
         return EXIT_INCOMPLETE
     return 0

@@ -60,6 +60,11 @@ from engine.load.redact import (
     redact_terraform_config,
     redact_value,
 )
+from engine.load.redact_documents import (
+    is_plan_document,
+    redact_hcl_sensitive,
+    redact_plan_document,
+)
 from engine.load.yaml_loader import StrictLoader as _YamlLoader  # duplicate keys are errors
 from engine.model import ScanError
 
@@ -371,6 +376,10 @@ _PARSERS = {"json": _json, "hcl2": _hcl2, "toml": _toml, "ini": _ini, "dotenv": 
 # -- redaction ------------------------------------------------------------------------
 
 def _redact(value: Any, parser: str) -> Any:
+    if parser == "json" and is_plan_document(value):
+        value = redact_plan_document(value)
+    if parser == "hcl2" and isinstance(value, Mapping):
+        value = redact_hcl_sensitive(value)
     if parser == "dotenv" and isinstance(value, Mapping):
         return {k: dict(REDACTED) if is_secret_env_name(k) else v for k, v in value.items()}
     if parser == "hcl2" and isinstance(value, Mapping):

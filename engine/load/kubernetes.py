@@ -109,6 +109,22 @@ def load_text(text: str, name: str,
     return resources, errors
 
 
+def raw_object(root: Path, name: str, line: int, kind: str) -> Mapping[str, Any] | None:
+    """The ``kind`` object at ``name:line`` as written, secrets included — only for the one
+    consumer that must see what redaction hides: a GitOps descriptor's inline Helm values,
+    which are rendered (engine/load/helm/descriptors.py). Never for a Resource."""
+    try:
+        text = (root / name).read_text(encoding="utf-8")
+        documents = _json_documents(text) if name.endswith(".json") else _yaml_documents(text)
+        for start, document in documents:
+            for obj_line, obj in _objects(document, start):
+                if obj_line == line and obj.get("kind") == kind:
+                    return obj
+    except (OSError, UnicodeDecodeError, _ParseFailure):
+        return None
+    return None
+
+
 class _ParseFailure(Exception):
     def __init__(self, message: str, line: int, code: str = "parse-error") -> None:
         super().__init__(message)

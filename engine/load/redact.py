@@ -26,6 +26,9 @@ from typing import Any
 
 REDACTED: dict[str, Any] = {"$redacted": True}
 REDACTED_TEXT = "<redacted>"  # what replaces a secret literal inside an expression text
+# Part of every cache key (engine/cache/keys.py): bump when a rule here changes what is
+# redacted, so no entry stored under the old rules (with a value now secret) is served.
+REDACTION_RULES = 2
 
 # Attribute names (Terraform) that hold credentials. Matched on the whole key, so
 # "password" and "master_password" match but "password_policy" settings do not. A few
@@ -46,8 +49,14 @@ _NOT_SECRET = re.compile(
 )
 
 
+# camelCase keys (Helm values, Kubernetes fields: dbPassword, apiToken, clientSecret) are
+# matched as their snake_case spelling; secretName and secretKeyRef stay non-secret.
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def is_secret_key(key: str) -> bool:
-    return bool(_SECRET_KEY.search(key)) and not _NOT_SECRET.search(key)
+    snake = _CAMEL_BOUNDARY.sub("_", key)
+    return bool(_SECRET_KEY.search(snake)) and not _NOT_SECRET.search(snake)
 
 
 # -- environment variables ------------------------------------------------------------
@@ -239,9 +248,12 @@ def redact_kubernetes_object(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a Kubernetes object whose Secret payload values are redacted.
 
     ``Secret`` ``data``/``stringData`` values always; the last-applied-configuration
-    annotation too, because kubectl copies the whole object (values included) into it.
+    annotation too, because kubectl copies the whole object (values included) into it; and
+    the ``value`` of every ``env`` entry whose name is a credential (``DB_PASSWORD``), in any
+    container of any kind (a Helm chart copies values into them).
     """
-    out = dict(obj)
+    out = _redact_env_values(obj)
+    out = _redact_gitops_values(out)
     if out.get("kind") == "Secret":
         for field in ("data", "stringData"):
             payload = out.get(field)
@@ -256,6 +268,96 @@ def redact_kubernetes_object(obj: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(annotations, Mapping) and key in annotations:
             out["metadata"] = {**metadata, "annotations": {**annotations, key: dict(REDACTED)}}
     return out
+
+
+def _redact_gitops_values(obj: dict[str, Any]) -> dict[str, Any]:
+    """Inline Helm values of Argo CD Applications (and ApplicationSet templates) and Flux
+    HelmReleases: key rules inside ``values`` / ``valuesObject`` (a YAML string is parsed,
+    redacted and written back), and ``parameters`` whose name ends in a credential."""
+    spec = obj.get("spec")
+    if not isinstance(spec, Mapping):
+        return obj
+    kind = obj.get("kind")
+    if kind == "HelmRelease" and isinstance(spec.get("values"), Mapping):
+        return {**obj, "spec": {**spec, "values": redact_value(spec["values"])}}
+    if kind == "ApplicationSet" and isinstance(spec.get("template"), Mapping):
+        template = spec["template"]
+        if isinstance(template.get("spec"), Mapping):
+            inner = _redact_gitops_values({"kind": "Application", "spec": template["spec"]})
+            return {**obj, "spec": {**spec, "template": {**template, "spec": inner["spec"]}}}
+    if kind != "Application":
+        return obj
+    out = dict(spec)
+    if isinstance(spec.get("source"), Mapping):
+        out["source"] = _redact_argo_source(spec["source"])
+    if isinstance(spec.get("sources"), list):
+        out["sources"] = [_redact_argo_source(s) if isinstance(s, Mapping) else s
+                          for s in spec["sources"]]
+    return {**obj, "spec": out}
+
+
+def _redact_argo_source(source: Mapping[str, Any]) -> dict[str, Any]:
+    helm = source.get("helm")
+    if not isinstance(helm, Mapping):
+        return dict(source)
+    out = dict(helm)
+    if isinstance(helm.get("valuesObject"), Mapping):
+        out["valuesObject"] = redact_value(helm["valuesObject"])
+    if isinstance(helm.get("values"), str):
+        out["values"] = _redact_yaml_text(helm["values"])
+    if isinstance(helm.get("parameters"), list):
+        out["parameters"] = [
+            {**p, "value": _redact_values(p["value"])}
+            if isinstance(p, Mapping) and "value" in p and isinstance(p.get("name"), str)
+            and _is_secret_parameter(p["name"]) else p for p in helm["parameters"]]
+    return {**source, "helm": out}
+
+
+def _is_secret_parameter(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return is_secret_key(last) or is_secret_env_name(last)
+
+
+def _redact_yaml_text(text: str) -> str:
+    """A YAML document in a string with its secrets redacted (re-written only if needed;
+    text that does not parse is replaced whole: it cannot be checked)."""
+    import yaml
+
+    from engine.load.yaml_loader import StrictLoader  # its limits hold here too
+
+    try:
+        document = yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return REDACTED_TEXT
+    redacted = redact_value(document)
+    if redacted == document:
+        return text
+    return yaml.safe_dump(redacted, sort_keys=False, allow_unicode=True)
+
+
+def _redact_env_values(value: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "env" and isinstance(item, list):
+            out[key] = [_redact_env_entry(e) for e in item]
+        else:
+            out[key] = _redact_env_below(item)
+    return out
+
+
+def _redact_env_below(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return _redact_env_values(value)
+    if isinstance(value, list):
+        return [_redact_env_below(v) for v in value]
+    return value
+
+
+def _redact_env_entry(entry: Any) -> Any:
+    if (isinstance(entry, Mapping) and "value" in entry and isinstance(entry.get("name"), str)
+            and is_secret_env_name(entry["name"])):
+        return {**entry, "value": _redact_values(entry["value"])}
+    return entry
 
 
 # -- $unknown expression texts --------------------------------------------------------

@@ -9,6 +9,7 @@ from engine.pipeline.request import ScanRequest
 if TYPE_CHECKING:
     from engine.cache.store import ResultCache
 
+
 def open_cache(request: ScanRequest) -> ResultCache | None:
     if request.cache_dir is None:
         return None
@@ -22,3 +23,13 @@ def cache_stats(cache: ResultCache | None) -> dict[str, int]:
         return {}
     return {"hits": cache.hits, "misses": cache.misses, "corrupt": cache.corrupt,
             "write_failures": cache.write_failures}
+
+
+def cache_notes(cache: ResultCache | None) -> list[str]:
+    """A note when results could not be stored: the scan is complete and correct, only the
+    next one will not be faster (a full disk, a cache folder under a regular file)."""
+    if cache is None or not cache.write_failures:
+        return []
+    return [f"the result cache at {cache.directory.parent} could not be written "
+            f"({cache.write_error}); {cache.write_failures} result(s) were computed but not "
+            "cached"]

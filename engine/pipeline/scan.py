@@ -19,7 +19,7 @@ from engine.limits import applied
 from engine.model import Finding, ScanError, ScanResult, Unit, UnitKind
 from engine.params import merge_params
 from engine.pipeline.budget import Budget
-from engine.pipeline.caching import cache_stats, open_cache
+from engine.pipeline.caching import cache_notes, cache_stats, open_cache
 from engine.pipeline.checkov_stage import checkov_with_cache, engine_version
 from engine.pipeline.conftest_stage import run_conftest_policies
 from engine.pipeline.decide_stage import apply_request_waivers
@@ -186,6 +186,7 @@ def _scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
     errors.extend(waiver_errors)
     findings = order_findings(findings)
     timings["total"] = clock() - started
+    notes.extend(cache_notes(cache))
     result = ScanResult(
         root=str(root),
         scope=request.scope,

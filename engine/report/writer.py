@@ -1,13 +1,21 @@
 """Write report files atomically: a temporary name in the same folder, then a rename.
 
 An interrupted run therefore leaves either the previous file or the complete new one,
-never half a report that a CI step would upload.
+never half a report that a CI step would upload, and no temporary file (it is removed on
+any error and on an interrupt, which unwinds as an exception: engine/cli/interrupt.py).
+
+Special files are written in place, never replaced: a FIFO, a device (``/dev/full``,
+``/dev/null``), anything under ``/dev`` or ``/proc`` (``/dev/stdout`` is a link to whatever
+standard output is, possibly a regular file). Tests and CI run as root, and a rename over
+``/dev/full`` would succeed and turn the device node into a report. A symbolic link to a
+regular file is followed: its target is replaced atomically and the link stays a link.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -16,18 +24,36 @@ class OutputError(Exception):
     """An output file could not be written; the message names the file and the cause."""
 
 
+_IN_PLACE_ROOTS = ("/dev/", "/proc/")
+
+
+def writes_in_place(path: Path) -> bool:
+    """Whether ``path`` is written directly rather than through a temporary file."""
+    absolute = os.path.abspath(path)
+    if absolute.startswith(_IN_PLACE_ROOTS):
+        return True
+    try:
+        mode = os.stat(absolute).st_mode  # follows links: what would be written
+    except OSError:
+        return False  # does not exist (yet) or cannot be reached: the atomic path says why
+    return not stat.S_ISREG(mode)
+
+
 def write_atomic(path: Path, text: str) -> None:
-    if path.exists() and not path.is_file():
-        # /dev/null, /dev/stdout, a FIFO: nothing to protect, and nothing to rename over.
+    if writes_in_place(path):
+        # Nothing to protect, and nothing to rename over. Append, not truncate: on a device
+        # or FIFO it is the same, and /dev/stdout redirected to a log keeps what is in it.
         try:
-            with path.open("w", encoding="utf-8") as handle:
+            with open(path, "a", encoding="utf-8") as handle:
                 handle.write(text)
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
         return
-    directory = path.parent if str(path.parent) else Path(".")
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else path
+    directory = target.parent if str(target.parent) else Path(".")
     try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                         dir=directory)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
@@ -35,7 +61,7 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

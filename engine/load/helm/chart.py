@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import yaml
+
 from engine.discover.helm import ValuesSet
 from engine.limits import (
     BINARY_CODE,
@@ -31,7 +33,8 @@ from engine.load.helm.dependencies import missing_dependencies
 from engine.load.helm.renderer import Renderer
 from engine.load.helm.source_map import SourceMap, object_line
 from engine.load.helm.values import ValuesProblem, merge, read_values_file
-from engine.load.kubernetes import CLUSTER_SCOPED_KINDS, load_text
+from engine.load.kubernetes import CLUSTER_SCOPED_KINDS, load_text, yaml_loader
+from engine.load.redact_text import scrub, secret_strings, set_expression_secrets
 from engine.model import Resource, ScanError
 
 RENDER_ERROR = "render-error"
@@ -90,6 +93,7 @@ def load_chart(root: Path, values_set: ValuesSet, files: Sequence[str],
         # Helm's loader may name the chart by its absolute path: keep paths repository-relative.
         message = _one_line(answer.error.replace(f"{root}/", "").replace(str(root), ".")) or (
             "Helm failed without a message")
+        message = scrub(message, _render_secrets(chart_dir, values, values_set))
         file, line = chart_yaml, 0
         located = _HELM_LOCATION.search(message)
         if located:
@@ -218,3 +222,17 @@ def _dependency_line(root: Path, chart_yaml: str, name: str) -> int:
         if pattern.match(text):
             return index + 1
     return 0
+
+
+def _render_secrets(chart_dir: Path, values: Mapping[str, Any], values_set: ValuesSet,
+                    ) -> set[str]:
+    """What Helm's error text may quote and must not: secret-named values of the values set,
+    its --set expressions and the chart's own values.yaml (which Helm merged in)."""
+    found = secret_strings(values) | set_expression_secrets(
+        (*values_set.set_values, *values_set.set_string_values))
+    try:
+        defaults = yaml.load((chart_dir / "values.yaml").read_text(encoding="utf-8"),
+                             Loader=yaml_loader())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return found
+    return found | secret_strings(defaults)

@@ -22,6 +22,7 @@ leave the repository are refused.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -32,7 +33,7 @@ import yaml
 from engine.discover.helm import ValuesSet, release_from
 from engine.limits import LIMIT_CODE, LimitExceeded
 from engine.load.helm.values import inside_root
-from engine.load.kubernetes import yaml_loader
+from engine.load.kubernetes import raw_object, yaml_loader
 from engine.model import Resource, ScanError
 
 DESCRIPTOR_ERROR = "descriptor-error"
@@ -53,14 +54,24 @@ def plan_descriptors(root: Path, resources: Sequence[Resource], charts: Sequence
     for resource in resources:
         group = str(resource.extra.get("api_version", "")).split("/", 1)[0]
         if resource.type == "Application" and group == "argoproj.io":
-            found, problems = _argo(root, resource, chart_set, default_namespace)
+            found, problems = _argo(root, _as_written(root, resource), chart_set,
+                                    default_namespace)
         elif resource.type == "HelmRelease" and group == "helm.toolkit.fluxcd.io":
-            found, problems = _flux(root, resource, chart_set, default_namespace)
+            found, problems = _flux(root, _as_written(root, resource), chart_set,
+                                    default_namespace)
         else:
             continue
         sets.extend(found)
         errors.extend(problems)
     return DescriptorPlan(tuple(sets), tuple(errors))
+
+
+def _as_written(root: Path, resource: Resource) -> Resource:
+    """The descriptor with its inline values as written: the Resource's are redacted
+    (a ``dbPassword`` in ``spec.values``), and the chart must render with the real ones.
+    The rendered objects are redacted in turn when they are loaded."""
+    raw = raw_object(root, resource.file, resource.line, resource.type)
+    return dataclasses.replace(resource, config=dict(raw)) if raw is not None else resource
 
 
 def _error(resource: Resource, message: str, code: str = DESCRIPTOR_ERROR) -> ScanError:

@@ -51,7 +51,13 @@ class Renderer:
     def __enter__(self) -> Renderer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if exc_type is not None:
+            # Unwinding (an interrupt, SIGTERM, a bug): the worker may be deep in a template
+            # that never ends; waiting for it would only delay the exit. Kill its whole
+            # process group now so no orphan outlives the scan.
+            self._kill()
+            return
         self.close()
 
     def close(self) -> None:
@@ -91,6 +97,7 @@ class Renderer:
             # Helm would read repository and registry settings from these; the worker needs
             # none and must not find a user's credentials.
             env["HELM_CONFIG_HOME"] = env["HELM_CACHE_HOME"] = env["HELM_DATA_HOME"] = os.devnull
+            env["GITOPS_COMPLIANCE_RENDER_PARENT"] = str(os.getpid())  # see worker.py
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "engine.load.helm.worker"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -14,10 +14,14 @@ or ``{"ok": false, "error": <Helm's message>, "type": <error class>}``.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import sys
 from typing import Any, TextIO
+
+PARENT_ENV = "GITOPS_COMPLIANCE_RENDER_PARENT"  # the scan's pid, set by the renderer
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +73,23 @@ def serve(requests: TextIO, answers: TextIO) -> None:
         answers.flush()
 
 
+def _die_with_parent() -> None:
+    """A SIGKILL of the scan cannot be handled there (engine/cli/interrupt.py handles the
+    others): ask the kernel to end this worker with its parent (Linux PR_SET_PDEATHSIG), so
+    a template that never ends cannot keep an orphan spinning. Elsewhere: a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if str(os.getppid()) != os.environ.get(PARENT_ENV, str(os.getppid())):
+        os._exit(1)  # the parent died before the request took effect
+
+
 def main() -> None:
+    _die_with_parent()
     # Keep the answer channel private: whatever the Go library or a library log prints on
     # fd 1 must not corrupt the protocol, so fd 1 becomes stderr's twin from here on.
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8")
