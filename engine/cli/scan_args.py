@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from engine.config import FAIL_ON_CHOICES, OPA_MODES
+from engine.report import REPORTERS
 
 CHECKOV_MODES = ("run", "cached", "off")
 # Below this, the verdict and the counts table alone could not fit.
@@ -34,8 +35,7 @@ def add_parser(sub: Any) -> None:
                       help="files or folders to scan (default: .)")
     scan.add_argument("-o", "--output", action="append", default=[], metavar="FORMAT[=FILE]",
                       help="output format, optionally to a file; repeatable "
-                           "(formats: text, json, sarif, junit, markdown, github; "
-                           "default: text on stdout)")
+                           f"(formats: {', '.join(REPORTERS)}; default: text on stdout)")
     scan.add_argument("--markdown-limit", type=_markdown_limit, default=None, metavar="BYTES",
                       help="size cap of -o markdown in UTF-8 bytes (default 65536, a pull "
                            "request comment's limit; 1048576 for $GITHUB_STEP_SUMMARY)")
