@@ -18,6 +18,7 @@ from typing import Any
 
 from engine.limits import LIMIT_CODE, active
 from engine.model import ScanError
+from engine.source.paths import join_inside
 from engine.source.worktree import SourceError, keep_path
 
 # git's well-known empty tree: the "before" of a repository without commits.
@@ -240,17 +241,9 @@ def _symlink_target(raw: bytes, path: str, entries: Mapping[str, Any]) -> str | 
     text = raw.decode("utf-8", errors="replace")
     if text.startswith("/"):
         return None
-    parts: list[str] = []
-    for part in (*PurePosixPath(path).parent.parts, *PurePosixPath(text).parts):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    target = "/".join(parts)
+    target = join_inside(str(PurePosixPath(path).parent), text)
+    if target is None:
+        return None
     entry = entries.get(target)
     if entry is None or entry.mode in (_SYMLINK, _GITLINK):
         return None

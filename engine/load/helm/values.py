@@ -8,13 +8,14 @@ refused before anything opens it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from engine.limits import BINARY_CODE, LimitExceeded, NotReadable, binary_problem, read_limited
 from engine.load.kubernetes import yaml_loader
+from engine.source.paths import resolve_inside
 
 
 class ValuesProblem(Exception):
@@ -28,24 +29,7 @@ class ValuesProblem(Exception):
 
 def inside_root(root: Path, relative: str) -> str | None:
     """``relative`` normalized (POSIX, relative to ``root``), or None when it escapes it."""
-    parts: list[str] = []
-    for part in PurePosixPath(relative.replace("\\", "/")).parts:
-        if part in ("", "."):
-            continue
-        if part == "/":
-            return None
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-            continue
-        parts.append(part)
-    normalized = "/".join(parts)
-    try:
-        (root / normalized).resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
-        return None  # a symlink that leads out of the repository
-    return normalized
+    return resolve_inside(root, "", relative)
 
 
 def read_values_file(root: Path, name: str) -> dict[str, Any]:

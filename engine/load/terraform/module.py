@@ -38,6 +38,7 @@ from engine.load.terraform.tags import ProviderKey, default_tags, effective_tags
 from engine.load.terraform.values import is_marker
 from engine.load.terraform.variables import MISSING, Resolver, Variable, reference_text
 from engine.model import Resource, ScanError
+from engine.source.paths import resolve_inside
 
 _REFERENCE_ARGUMENTS = {
     "managed": ("provider", "depends_on"),
@@ -129,22 +130,7 @@ def _escaping_module_sources(root: Path, module_dir: str,
 def local_source_inside(root: Path, module_dir: str, source: str) -> str | None:
     """The repository-relative folder a local module source names, or None when it (or a
     symlink on the way) leads outside ``root``."""
-    parts: list[str] = [p for p in module_dir.split("/") if p]
-    for part in PurePosixPath(source).parts:
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-            continue
-        parts.append(part)
-    relative = "/".join(parts)
-    try:
-        (root / relative).resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
-        return None
-    return relative
+    return resolve_inside(root, module_dir, source)
 
 
 def _read(root: Path, path: str) -> str | ScanError:
