@@ -29,3 +29,14 @@ def test_junit_groups_by_file_and_escapes_text() -> None:
     error = suites["iam/cases/bad.yaml"].find("testcase/error")
     assert error is not None and error.text == "bad.yaml:3: unknown key"
     assert suites["iam/iam02_test.rego"].get("time") == "0.500"
+
+
+def test_junit_stays_well_formed_with_characters_xml_cannot_carry() -> None:
+    run = TestRun((TestOutcome("gpu/cases/gpu01.yaml", "nul\x00name", Outcome.FAILED,
+                               "found \x00 and \x1b[31mred\x1b[0m\nsecond line"),), 0.1)
+    root = ET.fromstring(render(run))  # raises on an invalid character
+    case = root.find("testsuite/testcase")
+    assert case is not None and case.get("name") == "nul\\x00name"
+    failure = case.find("failure")
+    assert failure is not None
+    assert failure.text == "found \\x00 and \\x1b[31mred\\x1b[0m\nsecond line"
