@@ -71,13 +71,19 @@ fi
 # No merge-base even now (unrelated histories, fetching off): the scan itself says
 # "merge-base not found" and exits 2 -- never "everything is new".
 
+# The text report goes to a folder of this run's own: a stale report of an earlier run (or
+# of a concurrent job on the same host) must never be printed as this one's.
+report_dir=$(mktemp -d "$tmp/gitops-compliance.XXXXXX") || { log "cannot create a temporary folder in $tmp"; finish 2; }
+trap 'rm -rf "$report_dir"' EXIT
+report="$report_dir/report.txt"
+
 paths=()
 while IFS= read -r line; do
   [[ -n $line ]] && paths+=("$line")
 done <<<"${GC_PATHS:-.}"
 
 args=(scan "${paths[@]}" --diff "$base_ref" -o "sarif=$sarif" -o github
-      -o "text=$tmp/gitops-compliance.txt")
+      -o "text=$report")
 [[ ${GC_NEW_ONLY:-true} == true ]] && args+=(--new-only)
 [[ -n ${GC_FAIL_ON:-} ]] && args+=(--fail-on "$GC_FAIL_ON")
 [[ -n ${GC_JUNIT:-} ]] && args+=(-o "junit=$GC_JUNIT")
@@ -92,11 +98,11 @@ code=$?
 
 # The human report, in the log. It holds text from the pull request: stop GitHub from
 # reading workflow commands in it while it is printed.
-if [[ -f $tmp/gitops-compliance.txt ]]; then
+if [[ -f $report ]]; then
   # An unguessable token: the report cannot contain the line that resumes commands.
   token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
   printf '::stop-commands::%s\n' "$token"
-  cat "$tmp/gitops-compliance.txt"
+  cat "$report"
   printf '::%s::\n' "$token"
 fi
 log "scan exit code: $code"

@@ -10,6 +10,13 @@ What goes in, and why:
 - waived findings are results with an accepted external suppression naming the waiver;
   with ``--new-only`` every result has a ``baselineState`` (``unchanged`` = pre-existing).
 - scan errors are tool execution notifications, and ``executionSuccessful`` is false.
+- every result has a file location, because GitHub rejects the whole upload over one
+  result without ("expected at least one location"): a finding tied to a module folder or
+  to no file (a whole-scope rule) points at the first file of its unit, line 1.
+- no ``automationDetails``: ``upload-sarif`` sets it from its ``category`` input only when
+  the run has none, and each scan of one repository needs its own category.
+- text a pull request controls keeps its newlines but shows control and bidi characters
+  as escapes (a U+202E would reorder what a reviewer reads in the alert).
 Locations are relative to ``%SRCROOT%`` (the scan root) and percent-encoded; a line we do
 not know (0) is reported as line 1, since SARIF lines start at 1.
 """
@@ -20,9 +27,9 @@ import json
 from pathlib import PurePosixPath
 from typing import Any
 
-from engine.model import Finding, ScanError, ScanResult, Severity, Status
+from engine.model import Finding, ScanError, ScanResult, Severity, Status, Unit
 from engine.report import RenderOptions
-from engine.report.escape import markdown, uri_path
+from engine.report.escape import markdown, uri_path, visible
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://example.com/gitops-compliance"  # the placeholder README uses
@@ -43,12 +50,17 @@ def render(result: ScanResult, options: RenderOptions) -> str:
 
 def to_log(result: ScanResult) -> dict[str, Any]:
     reported = [f for f in result.findings if f.status in (Status.FAILED, Status.WAIVED)]
-    rules: dict[str, int] = {}
-    rule_objects: list[dict[str, Any]] = []
+    # One rule per policy, described by its most severe finding: code scanning reads the
+    # security severity from the rule only, and an alert shown as less severe than it is
+    # would be the worse mistake.
+    most_severe: dict[str, Finding] = {}
     for finding in reported:
-        if finding.policy_id not in rules:
-            rules[finding.policy_id] = len(rule_objects)
-            rule_objects.append(_rule(finding))
+        known = most_severe.get(finding.policy_id)
+        if known is None or finding.severity.rank > known.severity.rank:
+            most_severe[finding.policy_id] = finding
+    rules = {policy_id: index for index, policy_id in enumerate(most_severe)}
+    rule_objects = [_rule(finding) for finding in most_severe.values()]
+    units = {unit.identity: unit for unit in result.units}
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "gitops-compliance",
@@ -56,11 +68,11 @@ def to_log(result: ScanResult) -> dict[str, Any]:
             "informationUri": INFORMATION_URI,
             "rules": rule_objects,
         }},
-        "automationDetails": {"id": "gitops-compliance/"},
         "originalUriBaseIds": {ROOT_ID: {"uri": _root_uri(result.root),
                                          "description": {"text": "the scan root"}}},
         "invocations": [_invocation(result)],
-        "results": [_result(result, f, rules[f.policy_id]) for f in reported],
+        "results": [_result(result, f, rules[f.policy_id], units.get(f.unit))
+                    for f in reported],
         "columnKind": "unicodeCodePoints",
         "properties": _run_properties(result),
     }
@@ -78,8 +90,8 @@ def _root_uri(root: str) -> str:
 
 
 def _rule(finding: Finding) -> dict[str, Any]:
-    """The rule as the first finding of a policy describes it (every finding of one policy
-    carries the same metadata)."""
+    """The rule as a finding of the policy describes it (title, remediation and controls
+    are the policy's own; the severity is this finding's)."""
     controls = list(finding.controls)
     text = [finding.title]
     md = [f"**{markdown(finding.title)}**"]
@@ -107,7 +119,7 @@ def _rule(finding: Finding) -> dict[str, Any]:
         "name": finding.policy_id,
         "shortDescription": {"text": finding.title},
         "fullDescription": {"text": finding.title},
-        "help": {"text": "\n\n".join(text), "markdown": "\n\n".join(md)},
+        "help": {"text": visible("\n\n".join(text)), "markdown": "\n\n".join(md)},
         "defaultConfiguration": {"level": LEVELS[finding.severity]},
         "properties": properties,
     }
@@ -125,15 +137,28 @@ def _location(file: str, line: int) -> dict[str, Any]:
     }}
 
 
-def _result(result: ScanResult, finding: Finding, index: int) -> dict[str, Any]:
+def _where(finding: Finding, unit: Unit | None) -> tuple[str, int] | None:
+    """The file and line of a finding; a folder or no file at all becomes the first file
+    of its unit (a finding on a Terraform module, a whole-scope rule)."""
+    if finding.file and (unit is None or finding.file not in (unit.directory, "")
+                         or not unit.files):
+        return finding.file, finding.line
+    if unit is not None and unit.files:
+        return unit.files[0], 1
+    return (finding.file, finding.line) if finding.file else None
+
+
+def _result(result: ScanResult, finding: Finding, index: int,
+            unit: Unit | None) -> dict[str, Any]:
     document: dict[str, Any] = {
         "ruleId": finding.policy_id,
         "ruleIndex": index,
         "level": _level(finding),
-        "message": {"text": _message(finding)},
+        "message": {"text": visible(_message(finding))},
     }
-    if finding.file:
-        document["locations"] = [_location(finding.file, finding.line)]
+    where = _where(finding, unit)
+    if where is not None:
+        document["locations"] = [_location(*where)]
     document["partialFingerprints"] = {"gitopsCompliance/v1": finding.fingerprint}
     if result.new_only:
         document["baselineState"] = "unchanged" if finding.preexisting else "new"
@@ -141,19 +166,20 @@ def _result(result: ScanResult, finding: Finding, index: int) -> dict[str, Any]:
         source = result.waivers.file if result.waivers else "the waivers file"
         document["suppressions"] = [{
             "kind": "external", "status": "accepted",
-            "justification": f"waived by {finding.waiver or 'an exception'} ({source})"}]
+            "justification": visible(f"waived by {finding.waiver or 'an exception'} "
+                                     f"({source})")}]
     properties: dict[str, Any] = {
         "severity": finding.severity.value,
-        "resource": finding.resource,
-        "unit": finding.unit,
+        "resource": visible(finding.resource),
+        "unit": visible(finding.unit),
         "rule": "deny" if finding.blocking else "warn",
         "blocksMerge": result.blocks(finding),
     }
     if finding.attribute:
-        properties["attribute"] = finding.attribute
+        properties["attribute"] = visible(finding.attribute)
     if finding.chart:
-        properties.update(chart=finding.chart, valuesSet=finding.values_set,
-                          template=finding.template)
+        properties.update(chart=visible(finding.chart), valuesSet=visible(finding.values_set),
+                          template=visible(finding.template))
     if finding.preexisting:
         properties["preexisting"] = True
     document["properties"] = properties
@@ -179,12 +205,12 @@ def _invocation(result: ScanResult) -> dict[str, Any]:
 def _notification(error: ScanError) -> dict[str, Any]:
     notification: dict[str, Any] = {
         "level": "error",
-        "message": {"text": error.message},
+        "message": {"text": visible(error.message)},
         "descriptor": {"id": error.code},
     }
     if error.file:
         notification["locations"] = [_location(error.file, error.line)]
-    notification["properties"] = {"unit": error.unit, "invalid": error.invalid}
+    notification["properties"] = {"unit": visible(error.unit), "invalid": error.invalid}
     return notification
 
 
@@ -196,12 +222,13 @@ def _run_properties(result: ScanResult) -> dict[str, Any]:
         "failOn": result.fail_on.value if result.fail_on else "none",
         "mode": result.mode,
         "summary": summary(result),
-        "excluded": [{"path": p, "reason": r} for p, r in result.excluded],
+        "excluded": [{"path": visible(p), "reason": visible(r)} for p, r in result.excluded],
     }
     if result.base_commit:
         properties["baseCommit"] = result.base_commit
     if result.governance_changes:
         properties["governanceChanges"] = [
-            {"kind": g.kind, "status": g.status, "path": g.path, "oldPath": g.old_path}
+            {"kind": g.kind, "status": g.status, "path": visible(g.path),
+             "oldPath": visible(g.old_path)}
             for g in result.governance_changes]
     return properties

@@ -23,6 +23,7 @@ from markdown_it import MarkdownIt
 
 from engine.model import Finding, ScanError, ScanResult, Severity, Status
 from engine.report import RenderOptions, get_renderer
+from engine.report.escape import visible
 from tests.report.samples import INJECTION, compliant_result, injection_result, sample_result
 from tests.report.sarif_check import validate_sarif
 
@@ -123,12 +124,41 @@ def test_sarif_carries_the_hostile_text_as_data() -> None:
     run = sarif(injection_result())["runs"][0]  # type: ignore[index]
     result = run["results"][0]
     finding = injection_result().findings[0]
-    assert result["message"]["text"] == f"{finding.message} ({finding.resource})"
-    assert result["properties"]["resource"] == "aws_iam_policy.pipeline" + INJECTION
+    shown = visible(INJECTION)  # newlines kept, control and bidi characters as \\xNN
+    assert "\x1b" not in shown and "\u202e" not in shown and "\x00" not in shown
+    assert result["message"]["text"] == visible(f"{finding.message} ({finding.resource})")
+    assert result["properties"]["resource"] == "aws_iam_policy.pipeline" + shown
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert not set(uri) & set(" <>|`\n\x00\x1b%") - {"%"} and "%00" in uri
     notification = run["invocations"][0]["toolExecutionNotifications"][0]
-    assert notification["message"]["text"].endswith(INJECTION)
+    assert notification["message"]["text"].endswith(shown)
+    text = json.dumps(run, ensure_ascii=False)
+    assert not {"\x1b", "\u202e", "\x00"} & set(text)
+
+
+def test_every_sarif_result_has_a_file_location() -> None:
+    # GitHub rejects a whole upload over one result without a location: a finding on a
+    # module folder or on no file points at the first file of its unit.
+    base = sample_result()
+    on_folder = dataclasses.replace(base.findings[0], file="infra", line=0)
+    on_nothing = dataclasses.replace(base.findings[4], file="", line=0)
+    result = dataclasses.replace(base, findings=(on_folder, on_nothing))
+    locations = [r["locations"][0]["physicalLocation"]
+                 for r in sarif(result)["runs"][0]["results"]]  # type: ignore[index]
+    assert [(loc["artifactLocation"]["uri"], loc["region"]["startLine"])
+            for loc in locations] == [("infra/iam.tf", 1), ("k8s/inference.yaml", 1)]
+
+
+def test_a_rule_takes_the_severity_of_its_most_severe_result() -> None:
+    base = sample_result()
+    medium = dataclasses.replace(base.findings[0], severity=Severity.MEDIUM, resource="other")
+    for order in ((medium, base.findings[0]), (base.findings[0], medium)):
+        run = sarif(dataclasses.replace(base, findings=order))["runs"][0]  # type: ignore[index]
+        (rule,) = run["tool"]["driver"]["rules"]
+        assert (rule["id"], rule["defaultConfiguration"]["level"],
+                rule["properties"]["security-severity"]) == ("IAM-05", "error", "9.5")
+        assert {r["level"] for r in run["results"]} == {"error", "warning"}
+        assert "automationDetails" not in run
 
 
 # -- JUnit ----------------------------------------------------------------------------------
