@@ -26,9 +26,10 @@ _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u206
 _MARKDOWN_SPECIAL = frozenset("\\`*_[]()!|~#<>&")
 _MARKDOWN_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 _ZERO_WIDTH_SPACE = "\u200b"
-# GitHub turns "@name" into a mention (a notification) and bare URLs into links even when
+# GitHub turns "@name" into a mention (a notification), bare URLs into links and "#12",
+# "owner/repo#12" and "GH-12" into issue references (a backlink on that issue) even when
 # their punctuation is escaped, because it does so on the rendered text: break the pattern.
-_AUTOLINK = re.compile(r"(@|://|www\.)", re.IGNORECASE)
+_AUTOLINK = re.compile(r"(@|://|www\.|#(?=\d)|GH-(?=\d))", re.IGNORECASE)
 
 
 def visible(value: object) -> str:

@@ -3,7 +3,9 @@
 GitHub shows at most 10 ``error`` and 10 ``warning`` annotations per step (50 per job) and
 drops the rest without a word, so this emits the most important first and at most
 ``LIMIT`` of each level:
-- ``error``: findings that block the merge (by severity), then scan errors;
+- ``error``: findings that block the merge (by severity), then scan errors; up to
+  ``ERROR_SLOTS`` of the ten are kept for scan errors, so an incomplete scan shows on the
+  diff even under a flood of blocking findings;
 - ``warning``: failing findings that do not block — new ones (``warn`` rules, below
   ``--fail-on``) before pre-existing ones, by severity within each;
 - one ``notice`` with the verdict and the counts, which says how many annotations were
@@ -23,16 +25,19 @@ from engine.report.escape import workflow_data, workflow_property
 from engine.report.triage import error_where, failing, verdict_sentence, waived
 
 LIMIT = 10  # annotations of one level GitHub shows per step
+ERROR_SLOTS = 3  # of those, kept for scan errors when there are any
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
     del options
     ranked = failing(result)
-    errors: list[str] = [_finding(f, "error") for f in ranked if result.blocks(f)]
-    errors += [_error(e) for e in result.errors]
+    blocking = [_finding(f, "error") for f in ranked if result.blocks(f)]
+    scan_errors = [_error(e) for e in result.errors]
+    kept = max(LIMIT - min(ERROR_SLOTS, len(scan_errors)), 0)
+    shown_errors = blocking[:kept] + scan_errors[:LIMIT - len(blocking[:kept])]
     warnings = [_finding(f, "warning") for f in ranked if not result.blocks(f)]
-    lines = errors[:LIMIT] + warnings[:LIMIT]
-    lines.append(_summary(result, len(errors) - len(errors[:LIMIT]),
+    lines = shown_errors + warnings[:LIMIT]
+    lines.append(_summary(result, len(blocking) + len(scan_errors) - len(shown_errors),
                           len(warnings) - len(warnings[:LIMIT])))
     return "".join(line + "\n" for line in lines)
 

@@ -8,7 +8,10 @@ number of findings that block the merge:
   pre-existing with ``--new-only``) and a waived one: ``<skipped>`` with the reason;
 - a passed check (Checkov reports each one): a plain test case; Rego passes are counted
   per policy and resource only in aggregate, in the ``rego_passed`` property;
-- a scan error: ``<error>`` (the scan is incomplete).
+- a scan error: ``<error>`` (the scan is incomplete);
+- one ``gitops-compliance.scan`` case that always passes and says the verdict and what was
+  scanned: a compliant Rego-only scan has no other case, and Jenkins fails a build whose
+  report holds none.
 The document is built with ElementTree, which escapes markup; characters XML cannot carry
 (NUL, other C0 controls) and terminal escapes are made visible first.
 """
@@ -22,7 +25,7 @@ from engine.model import Finding, ScanResult, Status
 from engine.report import RenderOptions
 from engine.report.escape import xml_text
 from engine.report.text import clean
-from engine.report.triage import error_where, role, where
+from engine.report.triage import error_where, role, verdict_sentence, where
 
 
 def render(result: ScanResult, options: RenderOptions) -> str:
@@ -32,6 +35,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     for finding in result.findings:
         families[finding.family or "other"].append(finding)
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    _scan_case(_suite(root, "gitops-compliance.scan"), result)
+    _count(root.findall("testsuite")[-1], totals)
     for family in sorted(families):
         suite = _suite(root, xml_text(f"gitops-compliance.{family}"))
         for finding in families[family]:
@@ -56,6 +61,15 @@ def render(result: ScanResult, options: RenderOptions) -> str:
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
+
+
+def _scan_case(suite: ET.Element, result: ScanResult) -> None:
+    case = ET.SubElement(suite, "testcase", classname="gitops-compliance", name="scan",
+                         time="0")
+    ET.SubElement(case, "system-out").text = (
+        f"{verdict_sentence(result)}. Scanned {len(result.units)} unit(s), "
+        f"{result.resource_count} resource(s) with {result.policy_count} Rego policies; "
+        f"{result.rego_passed} Rego check(s) passed.")
 
 
 def _suite(root: ET.Element, name: str) -> ET.Element:

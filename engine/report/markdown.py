@@ -92,8 +92,8 @@ def render(result: ScanResult, options: RenderOptions) -> str:
         lines += [f"> **Shortened to fit {limit:,} bytes:** not shown: "
                   + ", ".join(f"{missing:,} of {total:,} {name}"
                               for name, missing, total in left_out)
-                  + ". Every finding is in the step log (`-o text`), the SARIF file and "
-                  "`-o json`.", ""]
+                  + ". Every finding is in the full reports: the text report (the step log "
+                  "of the PR check), the SARIF upload, and `-o json` where written.", ""]
     for section in display:
         if section.rows and not section.shown:
             continue  # nothing of it fits: the note above counts it

@@ -143,7 +143,7 @@ def test_hostile_repository_renders_inert_in_every_format(tmp_path: Path) -> Non
 
     junit = ET.parse(out / "r.xml").getroot()
     assert {e.tag for e in junit.iter()} <= {"testsuites", "testsuite", "testcase", "failure",
-                                             "skipped", "error"}
+                                             "skipped", "error", "system-out"}
     privileged = {c.get("file") for c in junit.iter("testcase")
                   if c.get("classname") == "CKV_K8S_16" and c.find("failure") is not None}
     assert privileged == {"k8s/hostile.yaml", clean(HOSTILE_POD)}
@@ -286,3 +286,22 @@ def test_markdown_limit_below_the_minimum_is_a_usage_error(tmp_path: Path) -> No
     run = run_cli("scan", str(root), "--no-checkov", "-o", "markdown", "--markdown-limit",
                   "4096")
     assert run.code == 0 and run.out.startswith("### ✅ gitops-compliance: COMPLIANT (exit 0)")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_script_never_prints_a_report_it_did_not_write(tmp_path: Path) -> None:
+    # The text report lives in a folder of the run's own: a report left by an earlier run
+    # (or a concurrent job on the same host) is never printed as this run's.
+    origin = pull_request_origin(tmp_path)
+    clone = tmp_path / "clone"
+    git.Repo.clone_from(origin.as_uri(), clone, branch="feature")
+    (tmp_path / "github").mkdir()
+    (tmp_path / "github" / "gitops-compliance.txt").write_text("STALE REPORT\n")
+    failing = tmp_path / "failing-cli"
+    failing.write_text("#!/bin/sh\necho 'gitops-compliance: error: broken' >&2\nexit 2\n")
+    failing.chmod(0o755)
+    run = run_script(clone, tmp_path, GC_CLI=str(failing))
+    assert run.returncode == 2
+    assert "STALE REPORT" not in run.stdout and "::stop-commands::" not in run.stdout
+    assert sorted(p.name for p in (tmp_path / "github").iterdir()) == [
+        "gitops-compliance.txt", "output", "summary"]  # its own folder is removed

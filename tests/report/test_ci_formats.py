@@ -169,7 +169,7 @@ def junit(result: ScanResult) -> ET.Element:
 
 def test_junit_maps_the_gate_to_failures_skips_and_errors() -> None:
     root = junit(sample_result())
-    assert root.attrib | {} == {"name": "gitops-compliance", "tests": "8", "failures": "2",
+    assert root.attrib | {} == {"name": "gitops-compliance", "tests": "9", "failures": "2",
                                 "errors": "2", "skipped": "3"}
     cases = {(c.get("classname"), c.get("file"), c.get("line")): c for c in root.iter("testcase")}
     failure = cases[("IAM-05", "infra/iam.tf", "12")].find("failure")
@@ -191,7 +191,8 @@ def test_junit_is_valid_xml_whatever_the_input() -> None:
     root = ET.fromstring(text.encode())
     # The payload's tags are text, never elements.
     tags = {element.tag for element in root.iter()}
-    assert tags == {"testsuites", "testsuite", "testcase", "failure", "skipped", "error"}
+    assert tags == {"testsuites", "testsuite", "testcase", "failure", "skipped", "error",
+                    "system-out"}
     messages = [e.get("message", "") for e in root.iter("failure")]
     assert any("<script>alert('x')</script>" in m and "]]>" in m for m in messages)
 
@@ -357,6 +358,19 @@ def test_github_limits_keep_the_most_important_and_count_the_rest() -> None:
             and "25 blocking, 15 not blocking" in notices[0])
 
 
+def test_github_keeps_room_for_scan_errors_under_a_flood_of_findings() -> None:
+    errors = tuple(ScanError("parse-error", f"bad {i}", f"k8s/bad{i}.yaml", i + 1)
+                   for i in range(5))
+    flood = many(25, severities=(Severity.CRITICAL,))
+    result = dataclasses.replace(sample_result(), findings=flood, errors=errors)
+    lines = render("github", result).splitlines()
+    shown = [line for line in lines if line.startswith("::error ")]
+    assert len(shown) == 10
+    assert [line.split(",")[0] for line in shown[7:]] == [
+        "::error file=k8s/bad0.yaml", "::error file=k8s/bad1.yaml", "::error file=k8s/bad2.yaml"]
+    assert "20 error and 0 warning annotation(s) not shown" in lines[-1]
+
+
 def test_github_scan_errors_are_error_annotations() -> None:
     lines = render("github", sample_result()).splitlines()
     assert lines[2] == ("::error file=k8s/broken.yaml,line=9,title=gitops-compliance scan "
@@ -370,7 +384,11 @@ def test_an_empty_compliant_result_in_every_format() -> None:
                                 waivers=None)
     assert render("github", empty).startswith("::notice title=gitops-compliance::COMPLIANT")
     assert "### ✅ gitops-compliance: COMPLIANT (exit 0)" in render("markdown", empty)
-    assert junit(empty).get("tests") == "0"
+    # Jenkins fails a build whose report has no test case: there is always the summary one.
+    (case,) = junit(empty).iter("testcase")
+    assert (case.get("classname"), case.get("name")) == ("gitops-compliance", "scan")
+    assert [child.tag for child in case] == ["system-out"]
+    assert case.findtext("system-out", "").startswith("COMPLIANT (exit 0)")
     assert sarif(empty)["runs"][0]["results"] == []  # type: ignore[index]
 
 

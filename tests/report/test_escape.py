@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -72,3 +73,15 @@ def test_uri_path_round_trips_and_has_no_reserved_character(path: str) -> None:
     uri = uri_path(path)
     assert unquote(uri) == path
     assert re.fullmatch(r"[A-Za-z0-9_.~/%-]*", uri)  # percent-encoded, nothing else
+
+
+@pytest.mark.parametrize("text", ["fixes #1", "octo/repo#2", "see GH-3", "cc @octo/team",
+                                  "https://evil.example", "www.evil.example"])
+def test_markdown_leaves_no_mention_reference_or_link_github_would_make(text: str) -> None:
+    # GitHub links these on the rendered text, after Markdown escaping: a zero-width space
+    # must sit inside each pattern.
+    shown = MarkdownIt("commonmark").renderInline(markdown(text))
+    plain = shown.replace("\u200b", "")
+    assert plain == html.escape(text, quote=False)
+    for pattern in (r"#\d", r"GH-\d", r"@\w", "://", r"www\."):
+        assert not re.search(pattern, shown, re.IGNORECASE)
