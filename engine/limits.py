@@ -190,9 +190,12 @@ def binary_problem(data: bytes) -> str:
     return ""
 
 
-def check_yaml_node(node: yaml.Node, limits: Limits | None = None) -> None:
+def check_yaml_node(node: yaml.Node, limits: Limits | None = None, already: int = 0) -> int:
     """Reject a composed YAML document past the depth or alias-expansion limit, before any
-    Python object is built from it.
+    Python object is built from it; return the nodes its aliases add.
+
+    ``already`` is what the aliases of the stream's earlier documents added: the limit is
+    per file, so forty documents each just under it cannot add forty times the limit.
 
     PyYAML composes an alias as a second reference to the anchored node, so the graph stays
     small while its expansion (what JSON serialization, Checkov and the reports would build)
@@ -240,9 +243,15 @@ def check_yaml_node(node: yaml.Node, limits: Limits | None = None) -> None:
         for child in reversed(kids):
             push((child, level + 1, None, line))
     expanded = sizes[id(node)]
-    if expanded - len(sizes) > limits.yaml_alias_nodes:
+    added = expanded - len(sizes)
+    if added > limits.yaml_alias_nodes:
         raise LimitExceeded(f"aliases expand the document to {expanded} nodes",
                             "yaml_alias_nodes", node.start_mark.line + 1, limits)
+    if already + added > limits.yaml_alias_nodes:
+        raise LimitExceeded(f"aliases add {already + added} nodes to the file's documents "
+                            "up to this one", "yaml_alias_nodes", node.start_mark.line + 1,
+                            limits)
+    return added
 
 
 def check_json_depth(value: Any, limits: Limits | None = None) -> None:

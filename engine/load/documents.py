@@ -34,6 +34,7 @@ import configparser
 import datetime
 import json
 import math
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -56,6 +57,7 @@ from engine.load.redact import (
     REDACTED,
     REDACTED_TEXT,
     is_secret_env_name,
+    is_secret_key,
     redact_kubernetes_object,
     redact_terraform_config,
     redact_value,
@@ -63,6 +65,7 @@ from engine.load.redact import (
 from engine.load.redact_documents import (
     is_plan_document,
     redact_hcl_sensitive,
+    redact_leaves,
     redact_plan_document,
 )
 from engine.load.yaml_loader import StrictLoader as _YamlLoader  # duplicate keys are errors
@@ -166,6 +169,8 @@ def load_file(root: Path, name: str) -> ParsedFile:
     except LimitExceeded as exc:
         return ParsedFile(name, parser, errors=(ScanError(LIMIT_CODE, exc.message, name,
                                                           exc.line, UNIT),))
+    if _is_tfvars(name):
+        value = _redact_tfvars(root, name, value)
     return _split(name, parser, _redact(value, parser), lines=None)
 
 
@@ -374,6 +379,61 @@ _PARSERS = {"json": _json, "hcl2": _hcl2, "toml": _toml, "ini": _ini, "dotenv": 
 
 
 # -- redaction ------------------------------------------------------------------------
+
+def _is_tfvars(name: str) -> bool:
+    return PurePosixPath(name).name.lower().endswith((".tfvars", ".tfvars.json"))
+
+
+def _redact_tfvars(root: Path, name: str, value: Any) -> Any:
+    """A variable definitions file: the value of every variable declared ``sensitive = true``
+    in a ``variable`` block of the same folder (the module it sets), and of every
+    credential-named one (``db_pass``, ``api_token``)."""
+    if not isinstance(value, Mapping):
+        return value
+    sensitive = _sensitive_variables(root, str(PurePosixPath(name).parent))
+    return {k: redact_leaves(v) if k in sensitive or is_secret_key(k) or is_secret_env_name(k)
+            else v for k, v in value.items()}
+
+
+# folder -> (its .tf files with size and mtime, the sensitive variable names they declare):
+# every .tfvars file of a folder needs the same answer, and the .tf files are parsed once.
+_SENSITIVE_CACHE: dict[str, tuple[tuple[tuple[str, int, int], ...], frozenset[str]]] = {}
+
+
+def _sensitive_variables(root: Path, folder: str) -> frozenset[str]:
+    directory = root / folder if folder not in ("", ".") else root
+    try:
+        entries = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                         for e in os.scandir(directory)
+                         if e.is_file() and e.name.lower().endswith((".tf", ".tf.json")))
+    except OSError:
+        return frozenset()
+    key = str(directory)
+    cached = _SENSITIVE_CACHE.get(key)
+    if cached is not None and cached[0] == tuple(entries):
+        return cached[1]
+    from engine.load.hcl_json import hcl_to_json
+
+    names: set[str] = set()
+    for entry, _, _ in entries:
+        relative = str(PurePosixPath(folder) / entry) if folder not in ("", ".") else entry
+        try:
+            text = read_limited(directory / entry).decode("utf-8")
+            document = json.loads(text) if entry.lower().endswith(".json") else \
+                hcl_to_json(text, relative)
+        except (OSError, ValueError, RecursionError, LimitExceeded, NotReadable):
+            continue  # a file that cannot be read or parsed is reported where it is loaded
+        variables = document.get("variable") if isinstance(document, Mapping) else None
+        if not isinstance(variables, Mapping):
+            continue
+        for variable, bodies in variables.items():
+            for body in bodies if isinstance(bodies, list) else [bodies]:
+                if isinstance(body, Mapping) and body.get("sensitive") is True:
+                    names.add(str(variable))
+    found = frozenset(names)
+    _SENSITIVE_CACHE[key] = (tuple(entries), found)
+    return found
+
 
 def _redact(value: Any, parser: str) -> Any:
     if parser == "json" and is_plan_document(value):

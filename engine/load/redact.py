@@ -28,7 +28,7 @@ REDACTED: dict[str, Any] = {"$redacted": True}
 REDACTED_TEXT = "<redacted>"  # what replaces a secret literal inside an expression text
 # Part of every cache key (engine/cache/keys.py): bump when a rule here changes what is
 # redacted, so no entry stored under the old rules (with a value now secret) is served.
-REDACTION_RULES = 2
+REDACTION_RULES = 3
 
 # Attribute names (Terraform) that hold credentials. Matched on the whole key, so
 # "password" and "master_password" match but "password_policy" settings do not. A few
@@ -114,6 +114,12 @@ _ENV_LISTS = frozenset({"env", "environment", "environment_variable"})
 # Maps and {name, value} lists whose every value is secret by definition.
 _SECRET_VALUE_MAPS = frozenset({"secure_environment_variables"})
 _SECRET_VALUE_LISTS = frozenset({"set_sensitive"})  # helm_release
+
+# Attributes holding a boot script (cloud-init, shell): ``export DB_PASSWORD=...`` lines are
+# redacted (the value only; the script stays readable for policies that look for patterns).
+_SCRIPT_ATTRIBUTES = frozenset({
+    "user_data", "custom_data", "metadata_startup_script", "startup_script",
+})
 
 # Per-type rules: attributes whose whole value is a secret ...
 _SECRET_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -213,6 +219,8 @@ def _redact_mapping(config: Mapping[str, Any]) -> dict[str, Any]:
                         else redact_value(v) for k, v in value.items()}
         elif key in _ENV_LISTS and isinstance(value, list):
             out[key] = [_redact_entry(v, always=False) for v in value]
+        elif key in _SCRIPT_ATTRIBUTES and isinstance(value, str):
+            out[key] = redact_assignments_text(value)
         else:
             out[key] = redact_value(value)
     return out
@@ -248,9 +256,10 @@ def redact_kubernetes_object(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a Kubernetes object whose Secret payload values are redacted.
 
     ``Secret`` ``data``/``stringData`` values always; the last-applied-configuration
-    annotation too, because kubectl copies the whole object (values included) into it; and
-    the ``value`` of every ``env`` entry whose name is a credential (``DB_PASSWORD``), in any
-    container of any kind (a Helm chart copies values into them).
+    annotation too, because kubectl copies the whole object (values included) into it; the
+    ``value`` of every ``env`` entry whose name is a credential (``DB_PASSWORD``), and
+    ``--password=...`` items of ``args``/``command``, in any container of any kind (a Helm
+    chart copies values into them); ``ConfigMap`` entries (:func:`_redact_config_map`).
     """
     out = _redact_env_values(obj)
     out = _redact_gitops_values(out)
@@ -261,6 +270,11 @@ def redact_kubernetes_object(obj: Mapping[str, Any]) -> dict[str, Any]:
                 out[field] = {str(k): dict(REDACTED) for k in payload}
             elif payload is not None:
                 out[field] = dict(REDACTED)
+    if out.get("kind") == "ConfigMap":
+        for field in ("data", "binaryData"):
+            payload = out.get(field)
+            if isinstance(payload, Mapping):
+                out[field] = _redact_config_map(payload)
     metadata = out.get("metadata")
     if isinstance(metadata, Mapping):
         annotations = metadata.get("annotations")
@@ -335,11 +349,104 @@ def _redact_yaml_text(text: str) -> str:
     return yaml.safe_dump(redacted, sort_keys=False, allow_unicode=True)
 
 
+def _redact_config_map(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """ConfigMap ``data``/``binaryData``: people do put credentials there (a ConfigMap is
+    mounted or loaded with ``envFrom`` like a Secret). A key named like a credential
+    (``GITHUB_TOKEN``, ``db.password``) has its value redacted; a value holding a JSON
+    object (``config.json``) or, under a ``*.yaml`` key, a YAML document has the key rules
+    applied inside it; any other text has its ``NAME=value`` / ``--flag=value``
+    assignments with credential names redacted (``.properties``, ``.env``, scripts).
+    No built-in policy reads ConfigMap values; their keys are kept."""
+    out: dict[str, Any] = {}
+    for key, value in payload.items():
+        name = str(key)
+        if is_secret_key(name) or is_secret_env_name(name):
+            out[name] = _redact_values(value)
+        elif not isinstance(value, str):
+            out[name] = redact_value(value)
+        elif value.lstrip().startswith("{"):
+            out[name] = _redact_json_object_text(value)
+        elif name.lower().endswith((".yaml", ".yml")):
+            out[name] = _redact_yaml_text(value)
+        else:
+            out[name] = redact_assignments_text(value)
+    return out
+
+
+def _redact_json_object_text(text: str) -> str:
+    """A string that looks like a JSON object: its secrets redacted inside. Text that is not
+    JSON gets the assignment rule; JSON past ``limits.nesting_depth`` cannot be checked and
+    is replaced whole."""
+    from engine.limits import LimitExceeded, check_json_depth
+
+    try:
+        document = json.loads(text)
+        check_json_depth(document)
+    except ValueError:
+        return redact_assignments_text(text)
+    except (RecursionError, LimitExceeded):
+        return REDACTED_TEXT
+    redacted = redact_value(document)
+    if redacted == document:
+        return text
+    return json.dumps(redacted, ensure_ascii=False, separators=(",", ":"))
+
+
+# ``NAME=value`` and ``--flag=value`` inside free text (a shell script, a command line, a
+# properties file): the value is a token (quoted or up to a blank or shell operator).
+_ASSIGNMENT = re.compile(
+    r"""(?<![A-Za-z0-9_.-])(?P<name>-{0,2}[A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*"""
+    r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^\s;&|'"]+)""")
+
+
+# Names glued into one word in scripts (PGPASSWORD, MYSQLPASSWORD, VAULTTOKEN).
+_GLUED_SECRET_SUFFIXES = ("PASSWORD", "PASSWD", "SECRET", "TOKEN")
+
+
+def _is_secret_flag(name: str) -> bool:
+    bare = name.lstrip("-")
+    return bool(bare) and (is_secret_key(bare.replace("-", "_")) or
+                           is_secret_env_name(bare) or
+                           bare.upper().endswith(_GLUED_SECRET_SUFFIXES))
+
+
+def redact_assignments_text(text: str) -> str:
+    """``text`` with the value of every credential-named ``NAME=value`` / ``--flag=value``
+    replaced (``export DB_PASSWORD=x``, ``mysql --password=x``, ``db.password = x``)."""
+    def replace(match: re.Match[str]) -> str:
+        if not _is_secret_flag(match.group("name")):
+            return match.group(0)
+        return _replace_group(match, "value")
+
+    return _ASSIGNMENT.sub(replace, text) if "=" in text else text
+
+
+def _redact_arguments(items: list[Any]) -> list[Any]:
+    """Container ``args``/``command``: ``--password=x`` (or ``x`` after a lone
+    ``--db-token``) and assignments inside ``sh -c`` scripts."""
+    out: list[Any] = []
+    secret_next = False
+    for item in items:
+        if not isinstance(item, str):
+            out.append(item)
+            secret_next = False
+            continue
+        if secret_next and not item.startswith("-"):
+            out.append(REDACTED_TEXT)
+            secret_next = False
+            continue
+        secret_next = item.startswith("-") and "=" not in item and _is_secret_flag(item)
+        out.append(redact_assignments_text(item))
+    return out
+
+
 def _redact_env_values(value: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, item in value.items():
         if key == "env" and isinstance(item, list):
             out[key] = [_redact_env_entry(e) for e in item]
+        elif key in ("args", "command") and isinstance(item, list):
+            out[key] = _redact_arguments(item)
         else:
             out[key] = _redact_env_below(item)
     return out

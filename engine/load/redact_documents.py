@@ -40,6 +40,9 @@ def _secret(value: Any) -> Any:
     return dict(REDACTED)
 
 
+redact_leaves = _secret  # for other loaders (documents.py: .tfvars values)
+
+
 def _overlay(value: Any, mask: Any) -> Any:
     """``value`` with every part the same-shaped ``mask`` marks ``true`` redacted."""
     if mask is True:

@@ -7,7 +7,10 @@
   an entry behind another;
 - bounded (engine/limits.py): documents per stream, nesting depth and alias expansion are
   checked on the composed node graph of each document, before any Python object is built,
-  so a "billion laughs" file is rejected in one pass over its (small) graph.
+  so a "billion laughs" file is rejected in one pass over its (small) graph; the nodes
+  aliases add are summed over the stream (the limit is per file);
+- an unknown tag is an error that does not quote the tag: it is text from the offending
+  line, and parse errors never quote the line (``password: !s3cr3t x``).
 """
 
 from __future__ import annotations
@@ -29,14 +32,26 @@ class _Bounded:
     the one call every entry point (``load``, ``load_all``, ``get_node`` + construct) makes."""
 
     _documents = 0
+    # Nodes the aliases of this stream's documents have added so far: the expansion limit
+    # holds for the whole file, not each document (forty documents each just under it
+    # would otherwise build forty times the limit).
+    _alias_nodes = 0
 
     def construct_document(self, node: yaml.Node) -> Any:
         self._documents += 1
         if self._documents > active().yaml_documents:
             raise LimitExceeded(f"more than {active().yaml_documents} YAML documents",
                                 "yaml_documents", node.start_mark.line + 1)
-        check_yaml_node(node)
+        self._alias_nodes += check_yaml_node(node, already=self._alias_nodes)
         return super().construct_document(node)  # type: ignore[misc]
+
+    def construct_undefined(self, node: yaml.Node) -> Any:
+        # PyYAML's message quotes the tag, which is text of the offending line (and tags can
+        # be anything: ``password: !s3cr3t x``); the line number is what locates it.
+        kind = "a local tag (!...)" if node.tag.startswith("!") else "a global tag"
+        raise yaml.constructor.ConstructorError(
+            None, None, f"unknown tag ({kind}; its text is not shown): no type is defined "
+            "for it", node.start_mark)
 
 
 class BoundedSafeLoader(_Bounded, _Base):  # type: ignore[valid-type,misc]
@@ -66,3 +81,6 @@ def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 StrictLoader.add_constructor("tag:yaml.org,2002:binary", _as_text)
 StrictLoader.add_constructor("tag:yaml.org,2002:set", _Base.construct_yaml_map)
+# PyYAML registers its own method for unknown tags (None); ours replaces it.
+StrictLoader.add_constructor(None, _Bounded.construct_undefined)
+BoundedSafeLoader.add_constructor(None, _Bounded.construct_undefined)

@@ -162,3 +162,25 @@ def test_a_cache_folder_under_a_regular_file_still_scans_correctly(
         f"{failures} result(s) were computed but not cached"]
     text = run_cli("scan", str(repo), "--no-checkov")
     assert f"Note: the result cache at {blocker / 'cache'} could not be written" in text.out
+
+
+def test_a_new_report_gets_the_umask_mode_and_a_replaced_one_keeps_its_mode(
+        tmp_path: Path) -> None:
+    # mkstemp creates 0600 and the rename kept it: every report was unreadable to anyone
+    # but the scanning user (a CI upload step running as another user), and an existing
+    # report's mode was reset on every scan.
+    previous = os.umask(0o027)
+    try:
+        write_atomic(tmp_path / "new.json", "{}\n")
+        os.umask(0o022)
+        write_atomic(tmp_path / "other.json", "{}\n")
+        existing = tmp_path / "kept.json"
+        existing.write_text("old\n")
+        os.chmod(existing, 0o664)
+        write_atomic(existing, "new\n")
+    finally:
+        os.umask(previous)
+    modes = {name: stat.S_IMODE((tmp_path / name).stat().st_mode)
+             for name in ("new.json", "other.json", "kept.json")}
+    assert modes == {"new.json": 0o640, "other.json": 0o644, "kept.json": 0o664}
+    assert existing.read_text() == "new\n"

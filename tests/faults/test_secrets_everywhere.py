@@ -39,6 +39,13 @@ SECRETS = {
     "Flux HelmRelease values": "fluxValuesTokenVal",
     "broken YAML line": "yamlBrokenSecretVal",
     "broken HCL line": "hclBrokenSecretVal",
+    "ConfigMap credential key": "configMapTokenVal",
+    "JSON in a ConfigMap": "configMapJsonPasswordVal",
+    "container args flag": "containerArgPasswordVal",
+    "container args after a flag": "containerNextArgTokenVal",
+    ".tfvars value of a sensitive variable": "tfvarsSensitiveConnVal",
+    "user_data export": "userDataExportVal",
+    "unknown YAML tag": "yamlTagSecretVal",
 }
 B64_DATA = base64.b64encode(SECRETS["k8s Secret data"].encode()).decode()
 
@@ -51,7 +58,14 @@ FILES = {
         "spec:\n  template:\n    spec:\n      containers:\n        - name: api\n"
         "          image: nginx:1.25\n          env:\n            - name: DB_PASSWORD\n"
         f"              value: {SECRETS['k8s env DB_PASSWORD']}\n"
-        "            - name: LOG_LEVEL\n              value: info\n"),
+        "            - name: LOG_LEVEL\n              value: info\n"
+        f"          args: [\"--password={SECRETS['container args flag']}\", \"--db-token\",\n"
+        f"                 \"{SECRETS['container args after a flag']}\"]\n"),
+    "k8s/configmap.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n  namespace: app\ndata:\n"
+        f"  GITHUB_TOKEN: {SECRETS['ConfigMap credential key']}\n"
+        f"  config.json: '{{\"password\": \"{SECRETS['JSON in a ConfigMap']}\"}}'\n"
+        "  LOG_LEVEL: info\n"),
     "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
     "chart/values.yaml": (f"dbPassword: {SECRETS['Helm values password']}\n"
                           f"apiToken: {SECRETS['Helm values token']}\n"),
@@ -75,7 +89,12 @@ FILES = {
         f'  password          = "{SECRETS["Terraform literal password"]}"\n'
         '  storage_encrypted = false\n}\n\n'
         'resource "aws_db_instance" "db2" {\n  identifier = "db2"\n'
-        '  password   = var.db_pass\n}\n'),
+        '  password   = var.db_pass\n}\n\n'
+        'variable "conn" {\n  type      = string\n  sensitive = true\n}\n\n'
+        'resource "aws_instance" "web" {\n  ami       = "ami-12345678"\n'
+        f'  user_data = "export DB_PASSWORD={SECRETS["user_data export"]}"\n}}\n'),
+    "infra/terraform.tfvars": (
+        f'conn = "{SECRETS[".tfvars value of a sensitive variable"]}"\n'),
     "infra/broken.tf": (
         'resource "aws_db_instance" "broken" {\n'
         f'  password = "{SECRETS["broken HCL line"]}" "extra"\n}}\n'),
@@ -117,6 +136,9 @@ FILES = {
     "broken/bad.yaml": (
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n"
         f"  password: {SECRETS['broken YAML line']}: [unclosed\n"),
+    "broken/tag.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tagged\ndata:\n"
+        f"  password: !{SECRETS['unknown YAML tag']} x\n"),
     # A conftest policy that prints its whole input: what a careless one would do.
     "conftest/dump.rego": ('package main\n\nimport rego.v1\n\n'
                            'deny contains msg if {\n  msg := sprintf("input is %v", [input])\n}\n'),
@@ -154,13 +176,15 @@ def test_no_secret_value_reaches_any_output_stderr_or_the_cache(
     assert code == 3, document["errors"]
     # The scan saw every secret-bearing place (so the absence below means something).
     errors = {(e["code"], e["file"]) for e in document["errors"]}
-    assert {("parse-error", "broken/bad.yaml"), ("parse-error", "infra/broken.tf")} <= errors
+    assert {("parse-error", "broken/bad.yaml"), ("parse-error", "infra/broken.tf"),
+            ("parse-error", "broken/tag.yaml")} <= errors
     render = [e for e in document["errors"] if e["code"] == "render-error"]
     assert [e["message"] for e in render] == [
         "chart failing (values set defaults): Helm could not render it: execution error at "
         "(failing/templates/a.yaml:1:3): refusing <redacted>"]
     resources = {f["resource"] for f in document["findings"]}
-    assert {"Secret/app/db", "aws_db_instance.db", "aws_db_instance.p"} <= resources
+    assert {"Secret/app/db", "aws_db_instance.db", "aws_db_instance.p",
+            "aws_instance.web"} <= resources
     assert any(f["engine"] == "checkov" for f in document["findings"])
     assert any(f["unit"].startswith("chart") for f in document["findings"])
     # Both descriptors' values sets rendered (with the real values), their Secrets were seen.

@@ -238,3 +238,33 @@ def test_a_blob_over_the_size_limit_is_never_inflated_in_ref_mode(tmp_path: Path
     assert [(e.code, e.file) for e in errors] == [(LIMIT, "big/job.yaml")]
     assert "file of 5000 bytes: over the limit limits.file_bytes = 4999" in errors[0].message
     assert not (tmp_path / "out" / "big" / "job.yaml").exists()
+
+
+def test_alias_expansion_is_limited_per_file_not_per_document(tmp_path: Path) -> None:
+    # Two documents each under the limit, together over it: before the total was kept per
+    # stream, forty such documents (14.6 KB) built 24 million nodes and exited 0.
+    import yaml
+
+    from engine.limits import Limits, check_yaml_node
+
+    one = billion_laughs(3)
+    added = check_yaml_node(yaml.compose(one), Limits())
+    two = one + "---\n" + one.replace("name: lol,", "name: lol2,")
+    second_line = one.count("\n") + 2
+    limit = 2 * added - 1
+    repo = seed_repo(tmp_path / "over", {"lol/two.yaml": two, "lol/one.yaml": one,
+                                         **_config(yaml_alias_nodes=limit)})
+    code, document = scan(repo)
+    assert code == 3
+    error = error_for(document, "lol/two.yaml")
+    assert (error["code"], error["line"]) == (LIMIT, second_line)
+    assert error["message"] == (
+        f"aliases add {2 * added} nodes to the file's documents up to this one: over the "
+        f"limit limits.yaml_alias_nodes = {limit}; not scanned")
+    assert [e["file"] for e in document["errors"]] == ["lol/two.yaml"]  # one.yaml is fine
+    assert failed(document) >= SEED_FINDINGS  # the other files are still judged
+
+    exact = seed_repo(tmp_path / "exact", {"lol/two.yaml": two,
+                                           **_config(yaml_alias_nodes=2 * added)})
+    code, document = scan(exact)
+    assert document["errors"] == [] and code == 1

@@ -19,7 +19,7 @@ from engine.limits import (
     check_yaml_node,
     read_limited,
 )
-from engine.load.yaml_loader import StrictLoader
+from engine.load.yaml_loader import BoundedSafeLoader, StrictLoader
 
 
 def test_every_limit_has_a_default_and_the_config_sets_them(tmp_path: Path) -> None:
@@ -190,3 +190,25 @@ def test_the_waivers_file_is_read_within_the_limits(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo.yaml"
     os.mkfifo(fifo)
     assert "a FIFO" in load_waivers(fifo).problems[0].message
+
+
+def test_the_alias_limit_is_per_stream_in_every_loader(tmp_path: Path) -> None:
+    # Each document adds 6 nodes (*a: the list and 2 items, twice); three add 18.
+    document = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\nx: &a [1, 2]\ny: [*a, *a]\n"
+    (tmp_path / "three.yaml").write_text("---\n".join([document] * 3))
+    from engine.load.documents import load_file
+    from engine.load.kubernetes import load_text
+
+    text = (tmp_path / "three.yaml").read_text()
+    with applied(Limits(yaml_alias_nodes=17)):
+        conftest = load_file(tmp_path, "three.yaml").errors
+        resources, errors = load_text(text, "three.yaml")
+        with pytest.raises(LimitExceeded, match="aliases add 18 nodes"):
+            list(yaml.load_all(text, Loader=BoundedSafeLoader))
+    assert [(e.code, e.line) for e in conftest] == [("limit-exceeded", 13)]
+    assert [(e.code, e.line) for e in errors] == [("limit-exceeded", 13)]
+    assert [r.line for r in resources] == [1, 7]  # the documents before the limit was passed
+    assert "limits.yaml_alias_nodes = 17" in errors[0].message
+    with applied(Limits(yaml_alias_nodes=18)):
+        assert load_file(tmp_path, "three.yaml").errors == ()
+        assert len(load_text(text, "three.yaml")[0]) == 3
