@@ -283,6 +283,8 @@ def _follow_link(path: str, entries: Mapping[str, Entry], link_text: Callable[[s
         done.append(part)
         entry = entries.get("/".join(done))
         if entry is None:
+            if todo and "/".join(done) not in folders:
+                return "missing", ""  # ENOENT in a checkout, whatever ".." follows
             continue
         if entry.mode == _SYMLINK:
             hops += 1
