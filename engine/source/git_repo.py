@@ -14,17 +14,22 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from engine.limits import LIMIT_CODE, active
 from engine.model import ScanError
-from engine.source.paths import join_inside
 from engine.source.worktree import SourceError, keep_path
 
 # git's well-known empty tree: the "before" of a repository without commits.
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _SYMLINK = 0o120000
 _GITLINK = 0o160000  # a submodule: a commit of another repository, no content here
+_MAX_LINK_HOPS = 40  # Linux's limit on links followed in one path lookup (ELOOP)
+_LINK_PROBLEMS = {
+    "outside": "symbolic link that leads outside the revision (an absolute target or a "
+               "'..' above its root): not followed, not scanned",
+    "loop": f"symbolic link loop (more than {_MAX_LINK_HOPS} links to follow): not "
+            "followed, not scanned",
+}
 _DIFF_OPTIONS = ("--name-status", "-z", "--find-renames", "--no-ext-diff", "--no-color",
                  "--ignore-submodules")
 
@@ -186,18 +191,20 @@ class GitRepository:
         written: list[str] = []
         errors: list[ScanError] = []
         pending: list[tuple[str, str]] = []  # (path, blob id) to read from the database
+        folders = _Folders(entries)
         for path in sorted(entries):
             entry = entries[path]
             if entry.mode == _GITLINK or not keep_path(path) or not wanted(path):
                 continue
             if entry.mode == _SYMLINK:
-                target = _symlink_target(self._read_blobs([entry.hexsha])[0], path, entries)
-                if target is None:
-                    errors.append(ScanError(
-                        "path-error", "symbolic link to a file outside the revision: not "
-                        "followed, not scanned", path))
-                    continue
-                pending.append((path, entries[target].hexsha))
+                kind, target = _follow_link(path, entries, self._link_text, folders)
+                if kind == "file":
+                    pending.append((path, entries[target].hexsha))
+                elif kind in _LINK_PROBLEMS:
+                    errors.append(ScanError("path-error", _LINK_PROBLEMS[kind], path))
+                # A link to a folder (or to nothing) is not read, as in a working-tree scan:
+                # the folder's own files are scanned where they are.
+                continue
             elif reusable(path) and _link_or_copy(self.root / path, dest / path):
                 written.append(path)
                 continue
@@ -227,6 +234,9 @@ class GitRepository:
             kept.append((path, sha))
         return kept
 
+    def _link_text(self, sha: str) -> str:
+        return self._read_blobs([sha])[0].decode("utf-8", errors="replace")
+
     def _read_blobs(self, shas: Iterable[str]) -> list[bytes]:
         """Blob contents, raw (no smudge filter runs: a filter could fetch or execute)."""
         odb = self._repo.odb
@@ -236,18 +246,64 @@ class GitRepository:
         self._repo.close()
 
 
-def _symlink_target(raw: bytes, path: str, entries: Mapping[str, Any]) -> str | None:
-    """The regular file of the same revision that the link at ``path`` points to, if any."""
-    text = raw.decode("utf-8", errors="replace")
-    if text.startswith("/"):
-        return None
-    target = join_inside(str(PurePosixPath(path).parent), text)
-    if target is None:
-        return None
+class _Folders:
+    """The folders of a revision (every parent of an entry), computed on first use: only
+    a revision with a symlink in it needs them."""
+
+    def __init__(self, entries: Mapping[str, Entry]) -> None:
+        self._entries = entries
+        self._folders: set[str] | None = None
+
+    def __contains__(self, path: str) -> bool:
+        if self._folders is None:
+            self._folders = {str(parent) for name in self._entries
+                             for parent in PurePosixPath(name).parents}
+        return path in self._folders
+
+
+def _follow_link(path: str, entries: Mapping[str, Entry], link_text: Callable[[str], str],
+                 folders: _Folders) -> tuple[str, str]:
+    """Where the link at ``path`` leads inside the revision, as the kernel would resolve it
+    in a checkout: ("file", its path), ("folder", ...), ("missing", ...), ("outside", ...)
+    (an absolute target or ``..`` above the root, at any hop) or ("loop", ...) (more than
+    ``_MAX_LINK_HOPS`` links on the way). Links met on the way — the target itself or a
+    folder of its path — are followed, each target relative to the link's own folder."""
+    hops = 0
+    done: list[str] = []
+    todo = path.split("/")
+    while todo:
+        part = todo.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not done:
+                return "outside", ""
+            done.pop()
+            continue
+        done.append(part)
+        entry = entries.get("/".join(done))
+        if entry is None:
+            if todo and "/".join(done) not in folders:
+                return "missing", ""  # ENOENT in a checkout, whatever ".." follows
+            continue
+        if entry.mode == _SYMLINK:
+            hops += 1
+            if hops > _MAX_LINK_HOPS:
+                return "loop", ""
+            text = link_text(entry.hexsha)
+            if text.startswith("/"):
+                return "outside", ""
+            done.pop()
+            todo = [*text.split("/"), *todo]
+        elif todo and entry.mode != _GITLINK:
+            return "missing", ""  # a file used as a folder: ENOTDIR in a checkout
+    target = "/".join(done)
     entry = entries.get(target)
-    if entry is None or entry.mode in (_SYMLINK, _GITLINK):
-        return None
-    return target
+    if entry is not None and entry.mode != _GITLINK:
+        return "file", target
+    if not target or entry is not None or target in folders:
+        return "folder", target  # a submodule is a folder too, with nothing of it here
+    return "missing", target
 
 
 def _link_or_copy(source: Path, target: Path) -> bool:

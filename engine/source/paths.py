@@ -33,8 +33,43 @@ def resolve_inside(root: Path, base: str, relative: str) -> str | None:
     joined = join_inside(base, relative)
     if joined is None:
         return None
-    try:
-        (root / joined).resolve().relative_to(root.resolve())
-    except (ValueError, OSError):
+    return joined if leads_inside(root, root / joined) else None
+
+
+def real_inside(root: Path, relative: str) -> str | None:
+    """Where ``relative`` really is once every symlink on the way is followed, relative to
+    ``root`` ("" for the root itself); None when that is outside ``root`` or the links
+    loop. Used where a path is matched against what the scan discovered: a link names the
+    folder it leads to, not a folder of its own."""
+    joined = join_inside("", relative)
+    if joined is None:
         return None
-    return joined
+    base = real_path(root)
+    real = real_path(root / joined)
+    if base is None or real is None:
+        return None
+    try:
+        found = real.relative_to(base).as_posix()
+    except ValueError:
+        return None
+    return "" if found == "." else found
+
+
+def real_path(path: Path) -> Path | None:
+    """``path`` with every symlink followed (it need not exist); None when links loop.
+
+    ``Path.resolve`` raises RuntimeError on a loop before Python 3.13 and OSError after:
+    both mean the same here."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
+
+
+def leads_inside(root: Path, path: Path) -> bool:
+    """True when ``path``, links followed, is ``root`` or under it (``root`` itself taken
+    with its links followed too)."""
+    base, real = real_path(root), real_path(path)
+    if base is None or real is None:
+        return False
+    return real == base or base in real.parents

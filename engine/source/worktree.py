@@ -7,6 +7,7 @@ plain walk. The git index and commits as sources are in ``git_repo`` and ``revis
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import subprocess
@@ -16,9 +17,11 @@ from pathlib import Path
 
 from engine.limits import file_type
 from engine.model import ScanError
+from engine.source.paths import leads_inside, real_path
 
 # Never scanned, whatever the ignore files say: tool state, not infrastructure.
 ALWAYS_EXCLUDED_DIRS = frozenset({".git", ".terraform", ".terragrunt-cache", "node_modules"})
+_LOOP = ("symbolic link loop (more than 40 links to follow): not followed, not scanned")
 
 
 class SourceError(Exception):
@@ -82,16 +85,19 @@ def _readable(root: Path, names: list[str]) -> tuple[list[str], list[ScanError]]
     errors: list[ScanError] = []
     for name in names:
         path = root / name
-        if path.is_symlink():
-            target = path.resolve()
-            if target != root and root not in target.parents:
-                errors.append(ScanError("path-error", "symbolic link to a file outside the "
-                                        "repository: not followed, not scanned", name))
-                continue
+        if path.is_symlink() and real_path(path) is not None and not leads_inside(root, path):
+            errors.append(ScanError("path-error", "symbolic link that leads outside the "
+                                    "repository: not followed, not scanned", name))
+            continue
         try:
             info = path.stat()
-        except OSError:
+        except OSError as exc:
+            if exc.errno == errno.ELOOP or real_path(path) is None:
+                # A loop, or more links on the way than the kernel follows (40).
+                errors.append(ScanError("path-error", _LOOP, name))
             continue  # vanished, or a dangling link: nothing to read
+        # A link to a folder inside the repository is not read either: the folder's own
+        # files are listed (and scanned) where they are.
         if stat.S_ISREG(info.st_mode):
             files.append(name)
         elif not stat.S_ISDIR(info.st_mode):

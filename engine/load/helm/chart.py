@@ -36,6 +36,7 @@ from engine.load.helm.values import ValuesProblem, merge, read_values_file
 from engine.load.kubernetes import CLUSTER_SCOPED_KINDS, load_text, yaml_loader
 from engine.load.redact_text import scrub, secret_strings, set_expression_secrets
 from engine.model import Resource, ScanError
+from engine.source.paths import leads_inside, real_path
 
 RENDER_ERROR = "render-error"
 _MAX_MESSAGE = 600
@@ -72,16 +73,12 @@ def load_chart(root: Path, values_set: ValuesSet, files: Sequence[str],
         values = merge(values, inline)
 
     chart_dir = root / values_set.chart if values_set.chart else root
-    escaping = _link_leaving(root, chart_dir)
-    if escaping:
-        # Helm follows symlinks while loading a chart: one that leads out of the repository
-        # would have Helm read (and us scan) a file that is not part of it.
-        return error(f"{escaping} is a symlink that leads out of the repository; the chart "
-                     "was not rendered", escaping, code="path-error")
-    hazard = _unloadable_file(root, chart_dir)
+    hazard = _chart_hazard(root, chart_dir)
     if hazard is not None:
-        # Helm reads every file of the chart folder whole: a FIFO would block it, a huge
-        # file fill its memory. Neither is handed to it.
+        # Helm follows symlinks while loading a chart and reads every file of it whole: a
+        # link leading out of the repository would have it read (and us scan) a file that
+        # is not part of it, a FIFO would block it, a huge file fill its memory. The chart
+        # is not handed to Helm at all.
         name, message, code = hazard
         return error(f"{name}: {message}; the chart was not rendered", name, code=code)
     answer = renderer.render(chart_dir, values,
@@ -151,55 +148,98 @@ def _placer(namespace: str) -> Any:
     return place
 
 
-def _link_leaving(root: Path, chart_dir: Path) -> str:
-    """The first symlink under the chart that resolves outside ``root`` ("" when none)."""
-    base = root.resolve()
+def _chart_hazard(root: Path, chart_dir: Path) -> tuple[str, str, str] | None:
+    """What Helm must not be handed, as (path, why, error code), or None.
+
+    A link leading out of the repository comes first, whatever else is found (see
+    :func:`_walk_chart`); then a file Helm would read whole that is not a regular file (a
+    FIFO blocks it), is over ``limits.file_bytes`` or is binary with an IaC name.
+    """
     for parent in (chart_dir, *chart_dir.parents):  # the chart folder or a folder above it
         if parent == root:
             break
-        if parent.is_symlink():
-            try:
-                parent.resolve().relative_to(base)
-            except (ValueError, OSError):
-                return parent.relative_to(root).as_posix()
-    for folder, dirs, names in os.walk(chart_dir):
-        for name in sorted([*dirs, *names]):
-            path = Path(folder) / name
-            if path.is_symlink():
-                try:
-                    path.resolve().relative_to(base)
-                except (ValueError, OSError):
-                    return path.relative_to(root).as_posix()
-        dirs.sort()
-    return ""
-
-
-def _unloadable_file(root: Path, chart_dir: Path) -> tuple[str, str, str] | None:
-    """The first file under the chart Helm must not load: not a regular file, or larger
-    than ``limits.file_bytes`` — (path, why, error code), or None."""
+        if parent.is_symlink() and not leads_inside(root, parent):
+            return _leaving(parent.relative_to(root).as_posix())
+    leaving, files = _walk_chart(root, chart_dir)
+    if leaving:
+        return _leaving(leaving)
     limit = active().file_bytes
-    for folder, dirs, names in os.walk(chart_dir):
-        dirs.sort()
-        for name in sorted(names):
-            path = Path(folder) / name
+    for relative, path, info in files:
+        if not stat.S_ISREG(info.st_mode):
+            return relative, f"{file_type(info.st_mode)}, not a regular file", "path-error"
+        if info.st_size > limit:
+            return relative, (f"file of {info.st_size} bytes: over the limit "
+                              f"{active().describe('file_bytes')}"), LIMIT_CODE
+        if is_iac_name(path.name):
+            try:
+                problem = binary_problem(path.read_bytes())
+            except OSError:
+                continue
+            if problem:
+                return relative, f"{problem}, not text", BINARY_CODE
+    return None
+
+
+def _walk_chart(root: Path, chart_dir: Path,
+                ) -> tuple[str, list[tuple[str, Path, os.stat_result]]]:
+    """The chart folder walked as Helm's loader walks it: symlinks followed, to files and
+    to folders, at any depth (each real folder once, so a link loop ends the walk). Returns
+    the first link that resolves outside ``root`` ("" when none; the walk stops there) and
+    every non-folder entry reached, by its path through the links (relative to ``root``).
+    """
+    files: list[tuple[str, Path, os.stat_result]] = []
+    visited: set[Path] = set()
+    folders = [chart_dir]
+    while folders:
+        folder = folders.pop()
+        real = real_path(folder)
+        if real is None or real in visited:
+            continue
+        visited.add(real)
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue  # Helm reports an unreadable folder itself
+        below: list[Path] = []
+        for name in names:
+            path = folder / name
+            relative = path.relative_to(root).as_posix()
+            if path.is_symlink() and not leads_inside(root, path):
+                return relative, files
             try:
                 info = path.stat()
             except OSError:
-                continue  # a dangling link: Helm reports it itself
-            relative = path.relative_to(root).as_posix()
-            if not stat.S_ISREG(info.st_mode):
-                return relative, f"{file_type(info.st_mode)}, not a regular file", "path-error"
-            if info.st_size > limit:
-                return relative, (f"file of {info.st_size} bytes: over the limit "
-                                  f"{active().describe('file_bytes')}"), LIMIT_CODE
-            if is_iac_name(name):
-                try:
-                    problem = binary_problem(path.read_bytes())
-                except OSError:
-                    continue
-                if problem:
-                    return relative, f"{problem}, not text", BINARY_CODE
-    return None
+                continue  # a dangling link or a loop: Helm reports it itself
+            if stat.S_ISDIR(info.st_mode):
+                below.append(path)
+            else:
+                files.append((relative, path, info))
+        folders.extend(reversed(below))  # depth first, in name order
+    return "", files
+
+
+def chart_inputs(root: Path, chart: str) -> list[str] | None:
+    """Every file Helm reads for ``chart`` (relative to ``root``), including those reached
+    through symlinked folders: what a cached render must be keyed on, since a change to a
+    linked template changes the render though no file of the chart's own listing changed.
+
+    None when the chart has a link leading out of the repository, a file that is not a
+    regular one or a file over ``limits.file_bytes``: such a chart is never rendered, so it
+    must not be looked up in the cache either (an entry stored by an older version that
+    rendered it would be served), and those files must not be read to hash them (a FIFO
+    would block, a huge file fill the memory).
+    """
+    chart_dir = root / chart if chart else root
+    leaving, files = _walk_chart(root, chart_dir)
+    limit = active().file_bytes
+    if leaving or any(not stat.S_ISREG(info.st_mode) or info.st_size > limit
+                      for _, _, info in files):
+        return None
+    return sorted(relative for relative, _, _ in files)
+
+
+def _leaving(relative: str) -> tuple[str, str, str]:
+    return relative, "a symlink that leads out of the repository", "path-error"
 
 
 def _in_chart(chart: str, name: str) -> str:

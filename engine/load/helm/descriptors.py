@@ -35,6 +35,7 @@ from engine.limits import LIMIT_CODE, LimitExceeded
 from engine.load.helm.values import inside_root
 from engine.load.kubernetes import raw_object, yaml_loader
 from engine.model import Resource, ScanError
+from engine.source.paths import real_inside
 
 DESCRIPTOR_ERROR = "descriptor-error"
 VALUES_UNKNOWN = "values-unknown"
@@ -84,7 +85,12 @@ def _chart_path(root: Path, raw: Any, base: str, charts: set[str]) -> str | None
         return None
     joined = str(PurePosixPath(base) / raw.strip()) if base else raw.strip()
     normalized = inside_root(root, joined)
-    return normalized if normalized is not None and normalized in charts else None
+    if normalized is None or normalized in charts:
+        return normalized
+    # A symlinked folder (apps/web -> ../charts/web) is the chart it leads to: Argo CD and
+    # Flux read the checkout, where the link is followed.
+    real = real_inside(root, normalized)
+    return real if real is not None and real in charts else None
 
 
 def _argo(root: Path, resource: Resource, charts: set[str],

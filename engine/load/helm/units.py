@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from engine.config import HelmConfig
 from engine.discover.helm import ValuesSet, chart_files
 from engine.limits import active
-from engine.load.helm.chart import ChartLoad, load_chart
+from engine.load.helm.chart import ChartLoad, chart_inputs, load_chart
 from engine.load.helm.descriptors import plan_descriptors
 from engine.load.helm.renderer import Renderer, RenderLimits
 from engine.model import Resource, ScanError, Unit, UnitKind
@@ -76,14 +76,17 @@ def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, Value
                        ) -> ChartLoad:
                 return load_chart(root, values_set, members, renderer, excluded)
 
-            if loads is None:
-                loaded = render()
+            read = chart_inputs(root, values_set.chart) if loads is not None else None
+            if loads is None or read is None:
+                loaded = render()  # no cache, or a chart load_chart refuses (never cached)
             else:
+                # "walk": renders keyed before links were followed are not reused.
                 how = {"values_set": _json_safe(dataclasses.asdict(values_set)),
-                       "excluded": sorted(excluded), "sdk": _sdk_version()}
-                loaded = loads.rendered(unit.identity, how, [*members, *values_set.files,
-                                                             *filter(None, [values_set.origin])],
-                                        render)
+                       "excluded": sorted(excluded), "sdk": _sdk_version(),
+                       "walk": "links-followed"}
+                inputs = {*members, *read, *values_set.files,
+                          *filter(None, [values_set.origin])}
+                loaded = loads.rendered(unit.identity, how, sorted(inputs), render)
             result.timings[unit.identity] = time.perf_counter() - started
             result.resources[unit.identity] = list(loaded.resources)
             result.errors.extend(loaded.errors)
