@@ -192,6 +192,7 @@ class GitRepository:
         errors: list[ScanError] = []
         pending: list[tuple[str, str]] = []  # (path, blob id) to read from the database
         folders = _Folders(entries)
+        folder_links: list[tuple[str, str]] = []  # (link, the folder it leads to)
         for path in sorted(entries):
             entry = entries[path]
             if entry.mode == _GITLINK or not keep_path(path) or not wanted(path):
@@ -202,14 +203,18 @@ class GitRepository:
                     pending.append((path, entries[target].hexsha))
                 elif kind in _LINK_PROBLEMS:
                     errors.append(ScanError("path-error", _LINK_PROBLEMS[kind], path))
-                # A link to a folder (or to nothing) is not read, as in a working-tree scan:
-                # the folder's own files are scanned where they are.
+                elif kind == "folder" and target and target in folders:
+                    folder_links.append((path, target))
+                # A link to a folder (or to nothing) is not read as a file, as in a
+                # working-tree scan: the folder's own files are scanned where they are.
                 continue
             elif reusable(path) and _link_or_copy(self.root / path, dest / path):
                 written.append(path)
                 continue
             else:
                 pending.append((path, entry.hexsha))
+        pending += self._link_folders(entries, dest, folder_links,
+                                      {path for path, _ in pending} | set(written))
         pending = self._within_size_limit(pending, errors)
         contents = self._read_blobs([sha for _, sha in pending])
         for (path, _), data in zip(pending, contents, strict=True):
@@ -218,6 +223,26 @@ class GitRepository:
             out.write_bytes(data)
             written.append(path)
         return sorted(written), errors
+
+    def _link_folders(self, entries: Mapping[str, Entry], dest: Path,
+                      links: list[tuple[str, str]], queued: set[str]) -> list[tuple[str, str]]:
+        """Write each link to a folder of the revision as a link, as a checkout has it, and
+        queue the regular files of the folder it leads to: Helm follows folder links inside
+        a chart, and must see in a snapshot what it sees in the working tree."""
+        more: list[tuple[str, str]] = []
+        for path, target in links:
+            link = dest / path
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.is_symlink() and not link.exists():
+                link.symlink_to(os.path.relpath(dest / target, link.parent),
+                                target_is_directory=True)
+            prefix = target + "/"
+            for name, entry in entries.items():
+                if (name.startswith(prefix) and entry.mode not in (_SYMLINK, _GITLINK)
+                        and keep_path(name) and name not in queued):
+                    queued.add(name)
+                    more.append((name, entry.hexsha))
+        return more
 
     def _within_size_limit(self, pending: list[tuple[str, str]],
                            errors: list[ScanError]) -> list[tuple[str, str]]:

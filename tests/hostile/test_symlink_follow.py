@@ -143,6 +143,30 @@ def test_a_linked_folder_inside_the_repository_is_rendered_and_keys_the_cache(
     assert OUTSIDE_NAME not in str(document["findings"])
 
 
+def test_a_chart_behind_a_linked_folder_renders_the_same_from_a_revision(
+        tmp_path: Path) -> None:
+    # A revision that is not the working tree is written to a snapshot folder: a link to a
+    # folder is written as a link there (with the folder it leads to), so Helm renders the
+    # chart's linked templates from the revision as it does from the working tree.
+    repo = seed_repo(tmp_path / "repo", {"shared/templates/linked.yaml": LINKED_TEMPLATE})
+    _link(repo, "web/templates/more", "../../shared/templates")
+    repository = git.Repo(repo)
+    repository.git.add("-A")
+    repository.index.commit("link the shared templates into the chart")
+    rendered = ("GXP-10", "Deployment/release-namespace/linked",
+                "web/templates/more/linked.yaml")
+    code, at_worktree = scan(repo)
+    assert code == 1 and rendered in failed(at_worktree)
+    # The working tree moves on (the linked template is renamed), so --ref HEAD must be
+    # read from git objects, not from the working tree.
+    (repo / "shared" / "templates" / "linked.yaml").write_text(
+        LINKED_TEMPLATE.replace("name: linked", "name: moved-on"))
+    code, at_head = scan(repo, "--ref", "HEAD")
+    assert code == 1, at_head["errors"]
+    assert failed(at_head) == failed(at_worktree)
+    assert at_head["errors"] == []
+
+
 # -- Argo CD and Flux: a path through a linked folder is the chart it leads to -----------
 
 
