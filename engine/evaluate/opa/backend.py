@@ -28,6 +28,7 @@ from engine.evaluate.opa.errors import RemoteOpaError
 from engine.evaluate.opa.namespace import namespace_for, namespaced_module, upload_order
 from engine.evaluate.rego.evaluator import package_query
 from engine.evaluate.rego.loader import AGGREGATE_PACKAGE
+from engine.mappings import deep_merge
 
 if TYPE_CHECKING:
     from engine.evaluate.rego.loader import PolicySet
@@ -119,7 +120,7 @@ class RemoteOpaBackend:
     def _push(self, policy_set: PolicySet, params: Mapping[str, Any],
               inventory: Mapping[str, Any]) -> None:
         self._namespace = namespace_for(policy_set.digest)
-        data = _deep_merge(dict(policy_set.data), {
+        data = deep_merge(policy_set.data, {
             "inventory": dict(inventory),
             "gitops_compliance": {"params": dict(params)},
         })
@@ -155,15 +156,5 @@ def _binding(rows: list[Any], name: str) -> Any:
     if not rows or not isinstance(rows[0], Mapping) or name not in rows[0]:
         raise RemoteOpaError("the OPA server returned no result for the query")
     return rows[0][name]
-
-
-def _deep_merge(target: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    for key, value in extra.items():
-        current = target.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            target[key] = _deep_merge(dict(current), value)
-        else:
-            target[key] = value
-    return target
 
 

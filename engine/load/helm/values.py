@@ -15,6 +15,7 @@ import yaml
 
 from engine.limits import BINARY_CODE, LimitExceeded, NotReadable, binary_problem, read_limited
 from engine.load.kubernetes import yaml_loader
+from engine.mappings import deep_merge
 from engine.source.paths import resolve_inside
 
 
@@ -70,11 +71,4 @@ def read_values_file(root: Path, name: str) -> dict[str, Any]:
 def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Helm's merge of successive values files: maps merge key by key, anything else is
     replaced by the later file (a ``null`` is kept: Helm's coalescing then drops the key)."""
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = merge(current, value)
-        else:
-            merged[key] = value
-    return merged
+    return deep_merge(base, override)

@@ -21,20 +21,9 @@ import signal
 import sys
 from typing import Any, TextIO
 
+from engine.mappings import deep_merge
+
 PARENT_ENV = "GITOPS_COMPLIANCE_RENDER_PARENT"  # the scan's pid, set by the renderer
-
-
-def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    # values.merge's twin: the worker imports nothing of the scanner but this module, so it
-    # starts fast and cannot be broken by the scanner's dependencies.
-    merged = dict(base)
-    for key, value in override.items():
-        current = merged.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
-            merged[key] = _deep_merge(current, value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def render(request: dict[str, Any]) -> dict[str, Any]:
@@ -43,9 +32,9 @@ def render(request: dict[str, Any]) -> dict[str, Any]:
     try:
         values: dict[str, Any] = request.get("values") or {}
         for expression in request.get("set") or []:
-            values = _deep_merge(values, helm.parse_set_string(expression))
+            values = deep_merge(values, helm.parse_set_string(expression))
         for expression in request.get("set_string") or []:
-            values = _deep_merge(values, helm.parse_set_string_values(expression))
+            values = deep_merge(values, helm.parse_set_string_values(expression))
         with helm.Chart.load(request["chart"]) as chart:
             metadata = chart.metadata
             vendored = [str(d.get("name", "")) for d in chart.dependencies]
