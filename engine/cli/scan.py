@@ -178,13 +178,22 @@ def _resolve_scope(paths: list[str]) -> tuple[Path, tuple[str, ...], bool]:
             raise UsageError(f"{raw}: no such file or directory")
         resolved.append(path.resolve())
     root, in_git = find_root(resolved[0])
+    scope = scope_under(root, paths, resolved,
+                        f"outside the scan root {root} (scan one repository at a time)")
+    return root, scope, in_git
+
+
+def scope_under(root: Path, paths: list[str], resolved: list[Path],
+                outside: str) -> tuple[str, ...]:
+    """The scope: each resolved path relative to ``root`` ("" for the root itself); a path
+    outside it is a usage error, ``outside`` saying why."""
     scope = []
     for raw, path in zip(paths, resolved, strict=True):
         if path != root and root not in path.parents:
-            raise UsageError(f"{raw}: outside the scan root {root} (scan one repository at a time)")
+            raise UsageError(f"{raw}: {outside}")
         relative = path.relative_to(root).as_posix()
         scope.append("" if relative == "." else relative)
-    return root, tuple(scope), in_git
+    return tuple(scope)
 
 
 def _load_config(explicit: str | None, first: Path, root: Path) -> Config:

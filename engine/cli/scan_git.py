@@ -22,6 +22,7 @@ from engine.cli.scan import (
     build_request,
     load_policies,
     revision_mode,
+    scope_under,
 )
 from engine.config import Config, ConfigError, find_config, load_config
 from engine.model import EXIT_USAGE, ScanResult
@@ -135,13 +136,7 @@ def _resolve_scope(paths: list[str], mode: str) -> tuple[Path, tuple[str, ...]]:
     root, in_git = find_root(existing)
     if not in_git:
         raise UsageError(f"--{mode}: {paths[0]} is not inside a git repository")
-    scope = []
-    for raw, path in zip(paths, resolved, strict=True):
-        if path != root and root not in path.parents:
-            raise UsageError(f"{raw}: outside the repository {root}")
-        relative = path.relative_to(root).as_posix()
-        scope.append("" if relative == "." else relative)
-    return root, tuple(scope)
+    return root, scope_under(root, paths, resolved, f"outside the repository {root}")
 
 
 def _load_config(raw: str | None, explicit: str | None, scope: tuple[str, ...],

@@ -309,6 +309,14 @@ def test_usage_errors_are_exit_2(tmp_path: Path) -> None:
     plain.mkdir()
     outside = run_cli("scan", str(plain), "--staged")
     assert outside.code == 2 and "not inside a git repository" in outside.err
+    # Every path must lie in the first path's repository, in every mode.
+    elsewhere = run_cli("scan", str(root), str(plain), "--ref", "HEAD")
+    assert elsewhere.code == 2
+    assert f"{plain}: outside the repository {root}" in elsewhere.err
+    worktree = run_cli("scan", str(root), str(plain))
+    assert worktree.code == 2
+    assert (f"{plain}: outside the scan root {root} (scan one repository at a time)"
+            in worktree.err)
 
 
 # -- governance: a pull request cannot relax its own gate ----------------------------------
