@@ -64,6 +64,8 @@ def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, Value
     if not todo:
         return result
     limits = RenderLimits(config.timeout_seconds, config.memory_mb, active().helm_output_bytes)
+    # Every values set of a chart reads the same chart files: walk each chart once.
+    chart_reads: dict[str, list[str] | None] = {}
     with Renderer(limits) as renderer:
         for unit, values_set in todo:
             if spent is not None and skipped is not None and spent():
@@ -76,7 +78,9 @@ def load_helm(root: Path, units: Sequence[Unit], values_sets: Mapping[str, Value
                        ) -> ChartLoad:
                 return load_chart(root, values_set, members, renderer, excluded)
 
-            read = chart_inputs(root, values_set.chart) if loads is not None else None
+            if loads is not None and values_set.chart not in chart_reads:
+                chart_reads[values_set.chart] = chart_inputs(root, values_set.chart)
+            read = chart_reads.get(values_set.chart)
             if loads is None or read is None:
                 loaded = render()  # no cache, or a chart load_chart refuses (never cached)
             else:
