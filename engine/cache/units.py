@@ -7,7 +7,8 @@ scope re-evaluates every unit — correct for whole-repository rules (is there a
 multi-region trail?) and cheap, because Rego evaluation is fast and loading runs anyway
 (the inventory needs every unit loaded).
 
-Checkov: one entry per Terraform module directory and one for the Kubernetes unit. Checkov
+Checkov: one entry per Terraform module directory, per Kubernetes manifest file and per
+rendered chart unit (``kubernetes_graph.py`` says what a Kubernetes entry is keyed on). Checkov
 never sees the inventory; a Terraform unit's results depend on the files of its directory
 and of every local module it calls (transitively). They also depend on the *other* units of
 the run that reach the same module files: Checkov drops the standalone copy of a directory
@@ -15,8 +16,6 @@ another scanned unit calls, and it attributes a shared module's resources to one
 callers per run, not to each. So Terraform units are grouped into *components* — units
 joined by a local module call or by a module they both reach — and a component is keyed
 on, and re-run as, a whole: a cached unit's results are exactly what a full run gives.
-Kubernetes graph checks join objects across files (a RoleBinding and its Role, a Pod and a
-NetworkPolicy), so the Kubernetes unit is one entry over all its files.
 """
 
 from __future__ import annotations
@@ -46,8 +45,9 @@ class CheckovPlan:
         return out
 
 
-def checkov_plan(root: Path, units: Sequence[Unit], kubernetes_files: Sequence[str],
-                 hashes: FileHashes, base: Mapping[str, Any]) -> CheckovPlan:
+def checkov_plan(root: Path, units: Sequence[Unit], hashes: FileHashes,
+                 base: Mapping[str, Any]) -> CheckovPlan:
+    """The Terraform units' keys and components (Kubernetes: ``kubernetes_graph``)."""
     plan = CheckovPlan()
     terraform = {u.identity: u.directory or "." for u in units if u.kind is UnitKind.TERRAFORM}
     reach = module_graph(root, sorted(terraform.values()))
@@ -77,9 +77,6 @@ def checkov_plan(root: Path, units: Sequence[Unit], kubernetes_files: Sequence[s
             plan.keys[identity] = digest({
                 **base, "engine": "checkov", "kind": "terraform", "unit": identity,
                 "component": sorted(component), "files": files})
-    if kubernetes_files:
-        plan.keys[KUBERNETES] = digest({**base, "engine": "checkov", "kind": "kubernetes",
-                                        "files": hashes.listing(kubernetes_files)})
     return plan
 
 

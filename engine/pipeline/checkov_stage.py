@@ -4,9 +4,18 @@ unit from the result cache where it can (a full hit never imports Checkov)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.cache.codec import finding_to_json
 from engine.cache.keys import FileHashes, digest
+from engine.cache.kubernetes_graph import (
+    ManifestItem,
+    graph_dependencies,
+    kinds_in,
+    plan_manifests,
+)
+from engine.cache.units import KUBERNETES as KUBERNETES_UNIT
 from engine.cache.units import checkov_plan, findings_from_payload, split_by_unit
 from engine.model import Finding, Resource, ScanError, Unit, UnitKind
 from engine.pipeline.request import Loaded, ScanRequest, dist_version
@@ -65,43 +74,123 @@ def checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: Load
         return run_checkov(request, units, loaded)
     base = {**context, "excluded": sorted(e.path for e in config.exclude),
             "skips": sorted((s.id, s.paths) for s in config.checkov_skip)}
-    plan = checkov_plan(request.snapshot.root, units, loaded.kubernetes_files, hashes, base)
-    # A chart unit (one values set) is keyed on exactly what Checkov is given: its rendered
-    # objects (already redacted) and where they map back to.
-    rendered: dict[str, list[Resource]] = {}
-    for identity, resource in loaded.rendered:
-        rendered.setdefault(identity, []).append(resource)
-    for identity, objects in rendered.items():
-        plan.keys[identity] = digest({**base, "engine": "checkov", "kind": "helm",
-                                      "unit": identity,
-                                      "objects": [r.to_input() for r in objects]})
+    plan = checkov_plan(request.snapshot.root, units, hashes, base)
+    manifests = plan_manifests(manifest_items(request.snapshot.root, loaded, hashes),
+                               graph_dependencies(), base, digest)
     findings: list[Finding] = []
     missed: set[str] = set()
+    missed_items: set[Item] = set()
     for identity, key in sorted(plan.keys.items()):
-        payload = cache.get("checkov", key)
-        try:
-            cached = findings_from_payload(payload) if payload is not None else None
-        except (KeyError, TypeError, ValueError):
-            cached = None
+        cached = _cached(cache, key)
         if cached is None:
             missed.add(identity)
         else:
             findings.extend(cached)
-    if not missed:
+    for item, key in sorted(manifests.keys.items()):
+        cached = _cached(cache, key)
+        if cached is None:
+            missed_items.add(item)
+        else:
+            findings.extend(cached)
+    if not missed and not missed_items:
         return findings, [], ""
     if skip_misses:
-        notes.append(f"Checkov not run on {len(missed)} unit(s) (not cached): "
-                     f"{', '.join(sorted(missed))}; the PR check runs it")
+        names = missed | {KUBERNETES_UNIT if kind == "file" else name
+                          for kind, name in missed_items}
+        notes.append(f"Checkov not run on {len(names)} unit(s) (not cached): "
+                     f"{', '.join(sorted(names))}; the PR check runs it")
         return findings, [], ""
     ran = plan.with_components(missed)
     findings = [f for f in findings if f.unit not in ran]
+    # Items whose results the missed ones read run with them (their own fresh results are
+    # dropped: the cached ones stand, and they may lack what *they* read).
+    seen = manifests.run_set(missed_items)
+    files = {name for kind, name in seen if kind == "file"}
+    charts = {name for kind, name in seen if kind == "chart"}
     subset = [u for u in units if u.identity in ran and u.kind is UnitKind.TERRAFORM]
-    k8s = Loaded(kubernetes_files=loaded.kubernetes_files if "kubernetes" in ran else (),
-                  rendered=[(u, r) for u, r in loaded.rendered if u in ran])
+    k8s = Loaded(kubernetes_files=tuple(f for f in loaded.kubernetes_files if f in files),
+                 rendered=[(u, r) for u, r in loaded.rendered if u in charts])
     fresh, errors, version = run_checkov(request, subset, k8s)
-    for identity, payload in split_by_unit(fresh, errors, ran).items():
+    kept = [f for f in fresh if _item(f) is None or _item(f) in missed_items]
+    for identity, payload in split_by_unit(
+            [f for f in fresh if _item(f) is None], [e for e in errors if _item(e) is None],
+            ran).items():
         cache.put("checkov", plan.keys[identity], payload)
-    return [*findings, *fresh], errors, version
+    for item, payload in split_by_item(fresh, errors, missed_items, seen, ran).items():
+        cache.put("checkov", manifests.keys[item], payload)
+    return [*findings, *kept], errors, version
+
+
+Item = tuple[str, str]
+
+
+def _cached(cache: ResultCache, key: str) -> list[Finding] | None:
+    payload = cache.get("checkov", key)
+    try:
+        return findings_from_payload(payload) if payload is not None else None
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _item(result: Finding | ScanError) -> Item | None:
+    """The manifest item a Checkov result belongs to (None: a Terraform unit's)."""
+    if result.unit == KUBERNETES_UNIT:
+        return ("file", result.file)
+    if result.unit.startswith("chart:"):
+        return ("chart", result.unit)
+    return None
+
+
+def manifest_items(root: Path, loaded: Loaded, hashes: FileHashes) -> list[ManifestItem]:
+    """Every manifest file and rendered chart unit Checkov's Kubernetes run sees."""
+    deps = graph_dependencies()
+    vocabulary = deps.vocabulary if deps is not None else frozenset()
+    resources: dict[str, list[Resource]] = {}
+    for unit_resources in loaded.resources.values():
+        for resource in unit_resources:
+            if resource.kind == "kubernetes":
+                resources.setdefault(resource.file, []).append(resource)
+    items: list[ManifestItem] = []
+    for name in loaded.kubernetes_files:
+        try:
+            data = (root / name).read_bytes() if vocabulary else b""
+        except OSError:
+            data = b""
+        objects = resources.get(name, [])
+        items.append(ManifestItem(("file", name), hashes.of(name),
+                                  kinds_in(data, vocabulary, (r.type for r in objects)),
+                                  frozenset(r.name for r in objects)))
+    rendered: dict[str, list[Resource]] = {}
+    for identity, resource in loaded.rendered:
+        rendered.setdefault(identity, []).append(resource)
+    for identity, objects in sorted(rendered.items()):
+        # Keyed on exactly what Checkov is given: the rendered objects (already redacted)
+        # and where they map back to.
+        items.append(ManifestItem(("chart", identity), digest([r.to_input() for r in objects]),
+                                  frozenset(r.type for r in objects),
+                                  frozenset(r.name for r in objects)))
+    return items
+
+
+def split_by_item(findings: Sequence[Finding], errors: Sequence[ScanError], missed: set[Item],
+                  seen: set[Item], terraform: set[str]) -> dict[Item, dict[str, Any]]:
+    """Cacheable payloads of the missed manifest items of one run: an item with an error is
+    left out, and nothing is cached when a Kubernetes result cannot be tied to an item the
+    run was given or an engine failed (partial results are not complete ones)."""
+    kubernetes_errors = [e for e in errors if _item(e) is not None]
+    if any(e.code == "engine-error" for e in errors) or \
+            any(_item(e) not in seen for e in kubernetes_errors) or \
+            any(_item(e) is None and e.unit not in terraform for e in errors):
+        return {}
+    if any(_item(f) is not None and _item(f) not in seen for f in findings):
+        return {}
+    broken = {_item(e) for e in kubernetes_errors}
+    payloads: dict[Item, dict[str, Any]] = {i: {"findings": []} for i in missed - broken}
+    for finding in findings:
+        item = _item(finding)
+        if item in payloads:
+            payloads[item]["findings"].append(finding_to_json(finding))
+    return payloads
 
 
 CHECKOV_CACHED_KINDS = frozenset({UnitKind.TERRAFORM, UnitKind.TERRAFORM_PLAN,

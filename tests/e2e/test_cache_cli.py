@@ -48,21 +48,22 @@ def test_hits_and_misses_follow_content_params_and_policies(
     repo = repo_factory("e2e/noncompliant")
     cold = scan(repo)
     assert cold["scan"]["cache"]["hits"] == 0
-    # Loads (the Terraform unit, 3 manifest files), Rego and Checkov (infra, kubernetes).
-    assert cold["scan"]["cache"]["misses"] == 8
+    # Loads (the Terraform unit, 3 manifest files), Rego (infra, kubernetes) and Checkov
+    # (infra, and each of the 2 files holding Kubernetes objects).
+    assert cold["scan"]["cache"]["misses"] == 9
     warm = scan(repo)
-    assert warm["scan"]["cache"]["hits"] == 8 and warm["scan"]["cache"]["misses"] == 0
+    assert warm["scan"]["cache"]["hits"] == 9 and warm["scan"]["cache"]["misses"] == 0
     assert outcome(warm) == outcome(cold)
     assert ("IAM-02", "aws_iam_policy.pipeline", "infra/main.tf", 13) in {
         (f["policy_id"], f["resource"], f["file"], f["line"]) for f in warm["findings"]}
 
-    # A manifest changes: it is loaded again, its unit re-runs both engines, every Rego
-    # unit re-evaluates (the inventory changed); the other files' loads and the Terraform
-    # unit's Checkov results come from the cache.
+    # A manifest changes: it is loaded again, Checkov re-runs on that file only, every Rego
+    # unit re-evaluates (the inventory changed); the other files' loads and Checkov results
+    # and the Terraform unit's Checkov results come from the cache.
     training = repo / "k8s" / "training.yaml"
     training.write_text(training.read_text().replace("train-resnet", "train-vit"))
     changed = scan(repo)
-    assert (changed["scan"]["cache"]["hits"], changed["scan"]["cache"]["misses"]) == (4, 4)
+    assert (changed["scan"]["cache"]["hits"], changed["scan"]["cache"]["misses"]) == (5, 4)
     assert any(f["resource"] == "Job/ml-training/train-vit" and f["engine"] == "checkov"
                for f in changed["findings"])
     assert not any("train-resnet" in f["resource"] for f in changed["findings"])
@@ -73,7 +74,7 @@ def test_hits_and_misses_follow_content_params_and_policies(
         "params:\n  required_tags:\n    cost-center: null\n")
     params = scan(repo)
     # (The config file is YAML too: loaded once, holds no object, Checkov unaffected.)
-    assert (params["scan"]["cache"]["hits"], params["scan"]["cache"]["misses"]) == (6, 3)
+    assert (params["scan"]["cache"]["hits"], params["scan"]["cache"]["misses"]) == (7, 3)
     assert_same_as_uncached(repo, params)
 
     # One more policy: the bundle digest changes, Rego re-evaluates.
@@ -81,7 +82,7 @@ def test_hits_and_misses_follow_content_params_and_policies(
     extra.mkdir()
     (extra / "team.rego").write_text(TEAM_POLICY)
     policy = scan(repo, "--policies", str(extra))
-    assert (policy["scan"]["cache"]["hits"], policy["scan"]["cache"]["misses"]) == (7, 2)
+    assert (policy["scan"]["cache"]["hits"], policy["scan"]["cache"]["misses"]) == (8, 2)
     assert any(f["policy_id"] == "TEAM-01" for f in policy["findings"])
     assert_same_as_uncached(repo, policy, "--policies", str(extra))
 
@@ -125,15 +126,15 @@ def test_corrupt_entries_are_recomputed(repo_factory: Callable[..., Path],
     repo = repo_factory("e2e/noncompliant")
     cold = scan(repo)
     entries = sorted(private_result_cache.rglob("*.json"))
-    assert len(entries) == 8
+    assert len(entries) == 9
     for entry in entries:  # flip one byte of the payload (or of the header of an empty one)
         data = bytearray(entry.read_bytes())
         data[-2] ^= 0x01
         entry.write_bytes(bytes(data))
     damaged = scan(repo)
-    assert damaged["scan"]["cache"]["corrupt"] == 8
+    assert damaged["scan"]["cache"]["corrupt"] == 9
     assert outcome(damaged) == outcome(cold)
-    assert scan(repo)["scan"]["cache"]["hits"] == 8  # rewritten whole
+    assert scan(repo)["scan"]["cache"]["hits"] == 9  # rewritten whole
 
 
 def test_no_cache_neither_reads_nor_writes(repo_factory: Callable[..., Path],
@@ -169,9 +170,11 @@ def test_checkov_cached_skips_units_not_cached_and_says_so(
     fast = scan(repo, "--checkov", "cached")
     assert fast["notes"] == ["Checkov not run on 1 unit(s) (not cached): kubernetes; the PR "
                              "check runs it"]
-    engines = {(f["unit"], f["engine"]) for f in fast["findings"]}
-    assert ("kubernetes", "rego") in engines and ("kubernetes", "checkov") not in engines
-    assert ("infra", "checkov") in engines  # from the cache
+    engines = {(f["file"], f["engine"]) for f in fast["findings"]}
+    # No Checkov result for the changed manifest, which Checkov did not see.
+    assert ("k8s/training.yaml", "rego") in engines
+    assert ("k8s/training.yaml", "checkov") not in engines
+    assert ("infra/main.tf", "checkov") in engines  # from the cache
     assert ("GPU-01", "Job/ml-training/train-vit") in {
         (f["policy_id"], f["resource"]) for f in fast["findings"]}
     text = run_cli("scan", str(repo), "--checkov", "cached")
@@ -214,7 +217,7 @@ def test_a_full_hit_never_imports_checkov(repo_factory: Callable[..., Path],
     assert out.strip().endswith("CHECKOV-NOT-IMPORTED")
     cold = json.loads(report.read_text())
     warm = json.loads((tmp_path / "warm.json").read_text())
-    assert warm["scan"]["cache"]["hits"] == 8
+    assert warm["scan"]["cache"]["hits"] == 9
     assert outcome(warm) == outcome(cold)
     assert warm["tool"]["versions"]["checkov"] == cold["tool"]["versions"]["checkov"]
 
@@ -231,7 +234,7 @@ def test_concurrent_scans_share_one_cache(repo_factory: Callable[..., Path],
     for report in reports:
         assert outcome(json.loads(report.read_text())) == expected
     warm = scan(repo)
-    assert warm["scan"]["cache"]["hits"] == 8 and outcome(warm) == expected
+    assert warm["scan"]["cache"]["hits"] == 9 and outcome(warm) == expected
 
 
 def test_the_cache_holds_no_secret_values(repo_factory: Callable[..., Path],
