@@ -143,6 +143,7 @@ def _scope(scope: ReportScope, timeline: Timeline, result: ScanResult,
                           "sources": [_source(d, timeline.root) for d in timeline.policy_dirs]},
         "config_file": _relative(config.source, timeline.root) if config.source else None,
         "fail_on": scope.fail_on or config.fail_on,
+        "fail_on_option": scope.fail_on,  # --fail-on as given (None: the config's)
         "checkov": "checkov" in result.versions,
     }
 
