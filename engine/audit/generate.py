@@ -8,6 +8,7 @@ the artifacts is engine/audit/artifacts.py's job.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,7 +49,7 @@ def generate(request: Request, now: datetime | None = None) -> dict[str, Any]:
                                 cache_dir=request.cache_dir, fail_on=scope.fail_on,
                                 extra_policies=request.extra_policies)
         with walk(repo, start, commits, last_day, settings) as timeline:
-            evidence = policy_evidence(timeline)
+            evidence = policy_evidence(timeline, request.cache_dir)
             return build(scope, timeline, evidence, now or datetime.now(UTC))
     finally:
         repo.close()
@@ -60,9 +61,35 @@ def _day_after(day: Any) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), UTC)
 
 
-def policy_evidence(timeline: Timeline) -> Mapping[str, Any]:
+def policy_evidence(timeline: Timeline, cache_dir: Path | None) -> Mapping[str, Any]:
     """The bundle's own tests (``policy test``), run on the bundle that judged the period:
-    evidence that the tool does what the report says it checked."""
+    evidence that the tool does what the report says it checked. Their outcome depends on
+    nothing but the bundle, its tests and case files, and the tool: it is cached on that."""
+    from engine import __version__
+    from engine.cache.keys import digest
+    from engine.library.cases import find_case_files
+    from engine.pipeline.request import dist_version
+
+    policies = timeline.policies
+    key = digest({"policies": policies.digest, "tests": sorted(policies.test_sources),
+                  "cases": sorted(hashlib.sha256(p.read_bytes()).hexdigest()
+                                  for p in find_case_files(list(timeline.policy_dirs))),
+                  "tool": __version__, "regorus": dist_version("gordon-to-regorus")})
+    cache = None
+    if cache_dir is not None:
+        from engine.cache.store import ResultCache
+
+        cache = ResultCache(cache_dir)
+        cached = cache.get("policy-tests", key)
+        if isinstance(cached, dict) and "policy_tests" in cached:
+            return cached
+    evidence = _run_policy_tests(timeline)
+    if cache is not None:
+        cache.put("policy-tests", key, evidence)
+    return evidence
+
+
+def _run_policy_tests(timeline: Timeline) -> dict[str, Any]:
     from engine.library.testing import Outcome, run_policy_tests
     from engine.params import merge_params
     from engine.resources import policies_dir

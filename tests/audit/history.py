@@ -41,9 +41,10 @@ def init(repo: Path, branch: str = "main") -> Path:
 
 
 def commit(repo: Path, when: str, message: str, files: Mapping[str, str] | None = None,
-           delete: Sequence[str] = (), author: str = "Ana Lima <ana@example.com>") -> str:
+           delete: Sequence[str] = (), author: str = "Ana Lima <ana@example.com>",
+           authored: str | None = None) -> str:
     """Write ``files``, delete ``delete``, commit everything at ``when`` (ISO, UTC) as
-    ``author``; returns the commit id."""
+    ``author`` (authored at ``authored``, default the same); returns the commit id."""
     for name, text in (files or {}).items():
         target = repo / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +53,7 @@ def commit(repo: Path, when: str, message: str, files: Mapping[str, str] | None 
         (repo / name).unlink()
     git(repo, "add", "-A")
     name, _, email = author.partition(" <")
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when,
+    env = {"GIT_AUTHOR_DATE": authored or when, "GIT_COMMITTER_DATE": when,
            "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email.rstrip(">"),
            "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email.rstrip(">")}
     git(repo, "commit", "-q", "--allow-empty", "-m", message, env=env)
