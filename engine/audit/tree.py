@@ -15,6 +15,8 @@ from pathlib import Path
 
 from engine.model import ScanError
 from engine.source.git_repo import Entry, GitRepository
+
+_SYMLINK = 0o120000
 from engine.source.worktree import Snapshot
 
 
@@ -34,6 +36,10 @@ class CommitTree:
         before, each with "added", "modified" or "deleted"."""
         new = {p: e for p, e in self.repo.commit_entries(commit).items() if self.wanted(p)}
         changed = {p for p, e in new.items() if self.entries.get(p) != e}
+        if changed or len(new) != len(self.entries):
+            # A link's own blob does not change when the file it leads to does: rewrite
+            # every link (they are few) whenever anything changed.
+            changed |= {p for p, e in new.items() if e.mode == _SYMLINK}
         removed = set(self.entries) - set(new)
         for path in removed | changed:
             self._errors.pop(path, None)
