@@ -35,6 +35,9 @@ def generate(request: Request, now: datetime | None = None) -> dict[str, Any]:
     """report.json's content (HistoryError, SourceError or ConfigError when the period
     end cannot be evaluated at all: exit 2)."""
     scope = request.scope
+    if scope.as_of < scope.period.since:
+        raise SourceError(f"the period {scope.period.label} starts after --as-of "
+                          f"{scope.as_of.isoformat()}: nothing of it has happened yet")
     repo = GitRepository(request.repo)
     try:
         chain = first_parent_chain(repo, scope.branch)
