@@ -19,6 +19,7 @@ from datetime import datetime
 from statistics import mean, median
 
 from engine.audit.timeline import CommitScan, Seen
+from engine.cache.units import KUBERNETES
 from engine.model import ScanError
 from engine.source.history import CommitInfo
 
@@ -72,8 +73,11 @@ def _order(episode: Episode) -> tuple[object, ...]:
 
 
 def _unread(errors: Sequence[ScanError]) -> tuple[set[str], set[str]]:
-    """The units and files a commit's errors say were not fully read."""
-    return ({e.unit for e in errors if e.unit}, {e.file for e in errors if e.file})
+    """The units and files a commit's errors say were not fully read. The Kubernetes unit
+    is every manifest of the scope, each read on its own: an error there costs its file
+    only. A Terraform module or a chart is read (or rendered) as a whole."""
+    return ({e.unit for e in errors if e.unit and e.unit != KUBERNETES},
+            {e.file for e in errors if e.file})
 
 
 def _covers(unread: tuple[set[str], set[str]], seen: Seen) -> bool:
