@@ -9,7 +9,6 @@ the artifacts is engine/audit/artifacts.py's job.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,7 +63,7 @@ def _day_after(day: Any) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), UTC)
 
 
-def policy_evidence(timeline: Timeline, cache_dir: Path | None) -> Mapping[str, Any]:
+def policy_evidence(timeline: Timeline, cache_dir: Path | None) -> dict[str, Any]:
     """The bundle's own tests (``policy test``), run on the bundle that judged the period:
     evidence that the tool does what the report says it checked. Their outcome depends on
     nothing but the bundle, its tests and case files, and the tool: it is cached on that."""
@@ -78,6 +77,8 @@ def policy_evidence(timeline: Timeline, cache_dir: Path | None) -> Mapping[str, 
                   "cases": sorted(hashlib.sha256(p.read_bytes()).hexdigest()
                                   for p in find_case_files(list(timeline.policy_dirs))),
                   "tool": __version__, "regorus": dist_version("gordon-to-regorus")})
+    if key in _EVIDENCE:
+        return _EVIDENCE[key]
     cache = None
     if cache_dir is not None:
         from engine.cache.store import ResultCache
@@ -85,11 +86,18 @@ def policy_evidence(timeline: Timeline, cache_dir: Path | None) -> Mapping[str, 
         cache = ResultCache(cache_dir)
         cached = cache.get("policy-tests", key)
         if isinstance(cached, dict) and "policy_tests" in cached:
+            _EVIDENCE[key] = cached
             return cached
     evidence = _run_policy_tests(timeline)
     if cache is not None:
         cache.put("policy-tests", key, evidence)
+    _EVIDENCE[key] = evidence
     return evidence
+
+
+# This process's policy-test outcomes by key: a report and its --recompute (or a test
+# session) run the same bundle's tests once.
+_EVIDENCE: dict[str, dict[str, Any]] = {}
 
 
 def _run_policy_tests(timeline: Timeline) -> dict[str, Any]:
