@@ -15,9 +15,9 @@ from pathlib import Path
 
 from engine.model import ScanError
 from engine.source.git_repo import Entry, GitRepository
+from engine.source.worktree import Snapshot
 
 _SYMLINK = 0o120000
-from engine.source.worktree import Snapshot
 
 
 class CommitTree:

@@ -7,6 +7,7 @@ Markdown are checked to show them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from engine.audit.artifacts import dump_json
+from engine.audit.seal import write_sums
 from tests.audit.story import build as build_story
 from tests.conftest import run_cli
 
@@ -57,8 +60,6 @@ def test_exit_code_and_printed_digest(story: dict[str, Any]) -> None:
     assert "2026-Q3: 8 commit(s), blocked: 1 finding(s) at or above high" in run.out
     digest = run.out.strip().splitlines()[-1]
     sums = (story["out"] / "SHA256SUMS").read_bytes()
-    import hashlib
-
     assert digest == f"SHA256SUMS sha256:{hashlib.sha256(sums).hexdigest()}"
     # The real coreutils accept the sums.
     checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=story["out"],
@@ -285,9 +286,6 @@ def test_deterministic_and_verifiable(story: dict[str, Any], tmp_path: Path) -> 
     # --recompute catches it.
     data = json.loads((again / "report.json").read_text())
     data["summary"]["totals"]["failed"] = 0
-    from engine.audit.artifacts import dump_json
-    from engine.audit.seal import write_sums
-
     (again / "report.json").write_text(dump_json(data))
     assert run_cli("report", "verify", str(again)).code == 1
     write_sums(again, ["report.json", "report.html", "report.md"]
