@@ -123,7 +123,8 @@ def _walk(repo: GitRepository, start: CommitInfo | None, commits: Sequence[Commi
     try:
         end_config = _config(root, scope)
     except ConfigError as exc:
-        raise HistoryError(f"the period end's config ({last.sha[:12]}): {exc}") from None
+        raise HistoryError(f"the period end's config ({last.sha[:12]}): "
+                           f"{_inside(exc, root)}") from None
     inside = [_relative(p, root) for p in end_config.policies]
     tree.add(lambda p: any(_under(p, d) for d in inside if d))
     dirs = tuple(policy_dirs(end_config, list(settings.extra_policies)))
@@ -131,7 +132,7 @@ def _walk(repo: GitRepository, start: CommitInfo | None, commits: Sequence[Commi
         check_engine()
         policies = load_policy_set(list(dirs), display_root=root)
     except (PolicyLoadError, EngineMismatchError) as exc:
-        raise HistoryError(str(exc)) from None
+        raise HistoryError(_inside(exc, root)) from None
     policy_paths = tuple(d for d in inside if d)
 
     scans: list[CommitScan] = []
@@ -162,14 +163,15 @@ def _scan_commit(tree: CommitTree, commit: CommitInfo, policies: PolicySet,
     try:
         config = _config(root, scope)
     except ConfigError as exc:
-        error = ScanError("config-error", str(exc), file=CONFIG_NAME, invalid=True)
+        error = ScanError("config-error", _inside(exc, root), file=CONFIG_NAME, invalid=True)
         return CommitScan(commit, False, "invalid", errors=(error,), changed=changed,
                           governance=_governance_changes(changed, (), policy_paths))
     governance = _governance_changes(changed, (waivers_path(config),), policy_paths)
     try:
         waivers = waivers_file(config, root)
     except ConfigError as exc:
-        error = ScanError("config-error", str(exc), file=waivers_path(config), invalid=True)
+        error = ScanError("config-error", _inside(exc, root), file=waivers_path(config),
+                          invalid=True)
         return CommitScan(commit, False, "invalid", errors=(error,), changed=changed,
                           governance=governance)
     threshold = settings.fail_on or config.fail_on
@@ -259,6 +261,15 @@ def _governance_changes(changed: dict[str, str], waivers: Sequence[str],
             continue
         found.append(GovernanceChange(kind, status, path))
     return tuple(found)
+
+
+def _inside(exc: Exception, root: Path) -> str:
+    """An error's text with the private tree folder taken out: the report names files as
+    the repository does, the same on every machine."""
+    text = str(exc)
+    for form in {str(root), str(root.resolve())}:
+        text = text.replace(form + "/", "").replace(form, ".")
+    return text
 
 
 def _governing(path: str) -> bool:
