@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,6 @@ SEAL_FILES = ("SHA256SUMS", "SHA256SUMS.sig", "SHA256SUMS.asc")
 
 class ArtifactError(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Written:
-    files: tuple[str, ...]  # artifact names, in writing order, then the seal files
-    digest: str  # sha256 of SHA256SUMS
 
 
 def dump_json(report: Mapping[str, Any]) -> str:
@@ -63,9 +56,8 @@ def render_all(report: Mapping[str, Any]) -> dict[str, bytes]:
     return files
 
 
-def write_report(report: Mapping[str, Any], out_dir: Path, sign: str | None) -> Written:
-    from engine.audit.seal import SealError, parse_signer, sign_sums, write_sums
-
+def write_report(report: Mapping[str, Any], out_dir: Path) -> tuple[str, ...]:
+    """Write every artifact (replacing a previous report's); their names, to be sealed."""
     files = render_all(report)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -74,16 +66,10 @@ def write_report(report: Mapping[str, Any], out_dir: Path, sign: str | None) -> 
                 (out_dir / stale).unlink(missing_ok=True)
         for name, data in files.items():
             _write_atomic(out_dir / name, data)
-        digest = write_sums(out_dir, list(files))
-        sealed = ["SHA256SUMS"]
-        if sign:
-            sealed.append(sign_sums(out_dir, parse_signer(sign)).name)
     except OSError as exc:
         raise ArtifactError(f"{out_dir}: cannot write the report: "
                             f"{exc.strerror or exc}") from None
-    except SealError as exc:
-        raise ArtifactError(str(exc)) from None
-    return Written((*files, *sealed), digest)
+    return tuple(files)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

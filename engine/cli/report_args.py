@@ -14,6 +14,10 @@ REPORT_COMMANDS = {
 
 
 def add_parser(sub: Any) -> None:
+    # Both modules import only argparse-level things at the top (seal, signature: stdlib).
+    from engine.cli.report_seal import add_sign_argument
+    from engine.cli.report_verify import add_arguments
+
     report: argparse.ArgumentParser = sub.add_parser(
         "report", help="the quarterly compliance report, and its verification",
         description="Audit reports built from a repository's history (docs/quarterly-report"
@@ -57,15 +61,13 @@ def add_parser(sub: Any) -> None:
                            help="Rego policies only (the report says so)")
     quarterly.add_argument("--no-cache", action="store_true",
                            help="do not read or write the result cache")
-    quarterly.add_argument("--sign", metavar="ssh:KEY|gpg:ID", default=None,
-                           help="sign SHA256SUMS offline with an SSH key (ssh-keygen -Y sign) "
-                                "or a GPG key (default: $GITOPS_COMPLIANCE_SIGN, else unsigned)")
+    add_sign_argument(quarterly)
     verify = commands.add_parser(
         "verify", help="check a report folder against its SHA256SUMS (and signature)",
         description="Check every artifact of a report folder against SHA256SUMS and its "
                     "signature; with --recompute, rebuild the report from the repository and "
                     "compare. Exit codes: 0 verified, 1 altered evidence, 2 usage error.")
-    verify.add_argument("dir", metavar="DIR", help="the report folder")
+    add_arguments(verify)
     verify.add_argument("--recompute", action="store_true",
                         help="rebuild report.json from the repository's history and compare "
                              "(the only check an editor with write access cannot defeat)")
@@ -73,8 +75,3 @@ def add_parser(sub: Any) -> None:
                         help="with --recompute: the repository (default: current directory)")
     verify.add_argument("--no-cache", action="store_true",
                         help="with --recompute: do not use the result cache")
-    try:
-        from engine.cli.report_verify import add_arguments
-    except ImportError:  # the seal module lands separately
-        return
-    add_arguments(verify)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from engine.model import EXIT_USAGE
+from engine.model import EXIT_USAGE, worst_exit_code
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -35,7 +35,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     out_dir = Path(args.out or f"compliance-report-{period.label.replace('..', '_')}")
     report_scope = ReportScope(repository=root.name, branch=args.branch, paths=scope,
                                period=period, as_of=as_of, fail_on=args.fail_on)
-    sign = args.sign or os.environ.get("GITOPS_COMPLIANCE_SIGN") or None
+    from engine.cli.report_seal import resolve_signer, seal
+
+    signer, code = resolve_signer(args.sign, os.environ, err)
+    if code:
+        return code
     from engine.audit.artifacts import ArtifactError, write_report
     from engine.audit.generate import Request, generate
     from engine.audit.timeline import HistoryError
@@ -49,7 +53,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                   use_checkov=not args.no_checkov,
                                   cache_dir=cache_dir(args.no_cache, root, True),
                                   extra_policies=tuple(Path(p) for p in args.policies)))
-        written = write_report(report, out_dir, sign)
+        written = write_report(report, out_dir)
     except (HistoryError, SourceError, ConfigError, ArtifactError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE
@@ -60,11 +64,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
               f"failed {totals['failed']}, waived {totals['waived']}, passed "
               f"{totals['passed']}; introduced {totals['introduced']}, resolved "
               f"{totals['resolved']} in the period\n")
-    for name in written.files:
+    for name in written:
         out.write(f"wrote {out_dir / name}\n")
-    out.write(f"SHA256SUMS sha256:{written.digest}\n")
-    code: int = verdict["exit_code"]
-    return code
+    sealed = seal(out_dir, written, signer, out, err)
+    return worst_exit_code(int(verdict["exit_code"]), sealed)
 
 
 def write_report_check(out_dir: Path) -> str:

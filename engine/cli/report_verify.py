@@ -52,5 +52,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # rewrite SHA256SUMS as easily as the report, cannot defeat.
         from engine.audit.recompute import recompute
 
-        code = worst_exit_code(code, int(recompute(folder, out, err)))
+        code = worst_exit_code(code, int(recompute(
+            folder, out, err, repo=Path(getattr(args, "repo", ".")),
+            use_cache=not getattr(args, "no_cache", False))))
     return code

@@ -58,9 +58,10 @@ def test_exit_code_and_printed_digest(story: dict[str, Any]) -> None:
     # The trainer Deployment (GXP-10, high) fails at the period's end: blocked, exit 1.
     assert run.code == 1, run.err
     assert "2026-Q3: 8 commit(s), blocked: 1 finding(s) at or above high" in run.out
-    digest = run.out.strip().splitlines()[-1]
     sums = (story["out"] / "SHA256SUMS").read_bytes()
-    assert digest == f"SHA256SUMS sha256:{hashlib.sha256(sums).hexdigest()}"
+    assert run.out.strip().splitlines()[-1] == (
+        f"SHA256SUMS: sha256 {hashlib.sha256(sums).hexdigest()} (record this to detect any "
+        "later change)")
     # The real coreutils accept the sums.
     checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=story["out"],
                              capture_output=True, text=True)
