@@ -321,6 +321,11 @@ class ScanResult:
     # False means "new" (SARIF baselineState), not "not compared".
     new_only: bool = False
     governance_changes: tuple[GovernanceChange, ...] = ()
+    # Rego policy id -> the resources it applied to ("<unit>|<address>@<file>"), so a
+    # control's resources evaluated can be counted (the quarterly report's control matrix).
+    applicable: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Unit identity -> its loaded resources; only when the request asked (keep_resources).
+    resources: Mapping[str, tuple[Resource, ...]] = field(default_factory=dict)
 
     def blocks(self, finding: Finding) -> bool:
         return (finding.status is Status.FAILED and finding.blocking

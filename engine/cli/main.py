@@ -20,7 +20,7 @@ from engine.model import EXIT_INCOMPLETE, EXIT_USAGE, worst_exit_code
 
 # command name -> module under engine.cli
 COMMANDS = {"scan": "engine.cli.scan", "policy": "engine.cli.policy",
-            "waivers": "engine.cli.waivers"}
+            "waivers": "engine.cli.waivers", "report": "engine.cli.report"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,11 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version",
                         version=f"gitops-compliance {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    from engine.cli import policy_args, scan_args, waivers_args
+    from engine.cli import policy_args, report_args, scan_args, waivers_args
 
     scan_args.add_parser(sub)
     policy_args.add_parser(sub)
     waivers_args.add_parser(sub)
+    report_args.add_parser(sub)
     return parser
 
 

@@ -44,6 +44,9 @@ class ScanRequest:
     governance_root: Path | None = None
     # conftest-style policies joining this scan (engine/conftest_scan.py); None: none.
     conftest: ConftestPolicySet | None = None
+    # The quarterly report (engine/audit/) compares resources across commits: keep every
+    # loaded resource, per unit, in the result. Off for scans: nothing else reads them.
+    keep_resources: bool = False
 
 
 class UnitLoad(Protocol):

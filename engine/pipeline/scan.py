@@ -125,6 +125,7 @@ def _scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
             evaluator, backend, rego_engine = rego_evaluator(request, policies, params,
                                                               inventory, errors)
     rego_passed = 0
+    applicable: dict[str, set[str]] = {}
     versions = {"gitops-compliance": __version__, "regorus": dist_version("gordon-to-regorus")}
     checkov_on = request.checkov_mode != "off" and request.use_checkov and \
         request.config.checkov_enabled
@@ -150,6 +151,9 @@ def _scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
             findings.extend(outcome.findings)
             errors.extend(outcome.errors)
             rego_passed += passed_count(outcome)
+            for policy_id, keys in outcome.applicable.items():
+                applicable.setdefault(policy_id, set()).update(
+                    f"{unit.identity}|{key}" for key in keys)
     if backend is not None:  # units are guarded: the loop above does not raise
         backend.close()
     timings["rego"] = clock() - mark
@@ -207,6 +211,9 @@ def _scan(request: ScanRequest, policies: PolicySet) -> ScanResult:
         waivers=waiver_summary,
         notes=tuple(notes),
         cache_stats=cache_stats(cache),
+        applicable={p: tuple(sorted(keys)) for p, keys in sorted(applicable.items())},
+        resources={u.identity: tuple(loaded.resources.get(u.identity, ())) for u in found.units}
+        if request.keep_resources else {},
     )
     if conftest is None or request.conftest is None:
         return result

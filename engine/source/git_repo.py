@@ -107,6 +107,12 @@ class GitRepository:
             raise SourceError(f"merge-base not found between {base_ref!r} and HEAD{hint}")
         return found
 
+    def first_parent_log(self, tip: str, fmt: str) -> str:
+        """``git log --first-parent`` of ``tip`` in ``fmt``, whatever the user's git
+        configuration says about signatures, colour or decorations."""
+        return str(self._repo.git.log("--first-parent", f"--format={fmt}", "--no-color",
+                                      "--no-show-signature", tip, "--"))
+
     def is_shallow(self) -> bool:
         answer = self._repo.git.rev_parse("--is-shallow-repository").strip()
         return str(answer) == "true"

@@ -1,0 +1,1 @@
+"""The quarterly compliance report (issue 7): history walk, report model, renderers, seal."""

@@ -1,0 +1,122 @@
+"""The quarterly report from a repository: walk the period's history, build report.json.
+
+Stages: source (engine/source/history.py: the first-parent chain, split by the period),
+scan (engine/audit/timeline.py: every tree through the normal pipeline), analysis
+(lifecycle, controls_matrix, register, changes), assembly (build.py). Rendering and sealing
+the artifacts is engine/audit/artifacts.py's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from engine.audit.build import ReportScope, build, end_day
+from engine.audit.timeline import ScanSettings, Timeline, walk
+from engine.source.git_repo import GitRepository
+from engine.source.history import first_parent_chain, split_by_period
+from engine.source.worktree import SourceError
+
+
+@dataclass(frozen=True)
+class Request:
+    repo: Path  # the repository's top folder
+    scope: ReportScope
+    use_checkov: bool = True
+    cache_dir: Path | None = None
+    extra_policies: tuple[Path, ...] = ()
+
+
+def generate(request: Request, now: datetime | None = None) -> dict[str, Any]:
+    """report.json's content (HistoryError, SourceError or ConfigError when the period
+    end cannot be evaluated at all: exit 2)."""
+    scope = request.scope
+    if scope.as_of < scope.period.since:
+        raise SourceError(f"the period {scope.period.label} starts after --as-of "
+                          f"{scope.as_of.isoformat()}: nothing of it has happened yet")
+    repo = GitRepository(request.repo)
+    try:
+        chain = first_parent_chain(repo, scope.branch)
+        last_day = end_day(scope.period, scope.as_of)
+        # Commits after --as-of are not part of the period yet, whatever their dates say.
+        cutoff = min(scope.period.end, _day_after(last_day))
+        start, commits = split_by_period(chain, scope.period.start, cutoff)
+        if start is None and not commits:
+            raise SourceError(f"{scope.branch}: no commit on or before "
+                              f"{last_day.isoformat()}: nothing to report")
+        settings = ScanSettings(scope=scope.paths, use_checkov=request.use_checkov,
+                                cache_dir=request.cache_dir, fail_on=scope.fail_on,
+                                extra_policies=request.extra_policies)
+        with walk(repo, start, commits, last_day, settings) as timeline:
+            evidence = policy_evidence(timeline, request.cache_dir)
+            return build(scope, timeline, evidence, now or datetime.now(UTC))
+    finally:
+        repo.close()
+
+
+def _day_after(day: Any) -> datetime:
+    from datetime import time, timedelta
+
+    return datetime.combine(day + timedelta(days=1), time(), UTC)
+
+
+def policy_evidence(timeline: Timeline, cache_dir: Path | None) -> dict[str, Any]:
+    """The bundle's own tests (``policy test``), run on the bundle that judged the period:
+    evidence that the tool does what the report says it checked. Their outcome depends on
+    nothing but the bundle, its tests and case files, and the tool: it is cached on that."""
+    from engine import __version__
+    from engine.cache.keys import digest
+    from engine.library.cases import find_case_files
+    from engine.pipeline.request import dist_version
+
+    policies = timeline.policies
+    key = digest({"policies": policies.digest, "tests": sorted(policies.test_sources),
+                  "cases": sorted(hashlib.sha256(p.read_bytes()).hexdigest()
+                                  for p in find_case_files(list(timeline.policy_dirs))),
+                  "tool": __version__, "regorus": dist_version("gordon-to-regorus")})
+    if key in _EVIDENCE:
+        return _EVIDENCE[key]
+    cache = None
+    if cache_dir is not None:
+        from engine.cache.store import ResultCache
+
+        cache = ResultCache(cache_dir)
+        cached = cache.get("policy-tests", key)
+        if isinstance(cached, dict) and "policy_tests" in cached:
+            _EVIDENCE[key] = cached
+            return cached
+    evidence = _run_policy_tests(timeline)
+    if cache is not None:
+        cache.put("policy-tests", key, evidence)
+    _EVIDENCE[key] = evidence
+    return evidence
+
+
+# This process's policy-test outcomes by key: a report and its --recompute (or a test
+# session) run the same bundle's tests once.
+_EVIDENCE: dict[str, dict[str, Any]] = {}
+
+
+def _run_policy_tests(timeline: Timeline) -> dict[str, Any]:
+    from engine.library.testing import Outcome, run_policy_tests
+    from engine.params import merge_params
+    from engine.resources import policies_dir
+
+    run = run_policy_tests(timeline.policies, list(timeline.policy_dirs), merge_params({}),
+                           timeline.root)
+    builtin = str(policies_dir().resolve())
+
+    def shown(suite: str) -> str:
+        return ("builtin:" + suite[len(builtin):].lstrip("/")) if suite.startswith(builtin) \
+            else suite
+
+    return {"policy_tests": {
+        "passed": run.count(Outcome.PASSED), "failed": run.count(Outcome.FAILED),
+        "errors": run.count(Outcome.ERROR), "bundle_digest": timeline.policies.digest,
+        "failures": [{"suite": shown(o.suite), "name": o.name, "outcome": o.outcome.value,
+                      "message": o.message}
+                     for o in run.outcomes if o.outcome is not Outcome.PASSED],
+    }}

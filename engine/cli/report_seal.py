@@ -1,0 +1,52 @@
+"""Sealing the folder ``report quarterly`` wrote: ``--sign`` and the lines it prints.
+
+The ``report`` command calls :func:`add_sign_argument` on its parser and :func:`seal` once
+every artifact is written. The digest it prints is what a quality system records.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from engine.audit.seal import SUMS_NAME, SealError, sign_sums, write_sums
+from engine.audit.signature import SIGN_ENV, SignatureError, Signer, signer_from
+from engine.model import EXIT_INCOMPLETE, EXIT_USAGE
+from engine.report.text import clean
+
+
+def add_sign_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sign", metavar="SIGNER", default=None,
+        help="sign SHA256SUMS offline: ssh:PATH_TO_PRIVATE_KEY (ssh-keygen -Y sign, writes "
+             f"SHA256SUMS.sig) or gpg:KEY_ID (writes SHA256SUMS.asc); 'none' to not sign "
+             f"(default: ${SIGN_ENV}, else not signed)")
+
+
+def resolve_signer(value: str | None, environ: Mapping[str, str], err: TextIO
+                   ) -> tuple[Signer | None, int]:
+    """The signer of ``--sign``/``$GITOPS_COMPLIANCE_SIGN``; exit code 2 when it is
+    malformed. Call it before the (long) report run, so a typo costs nothing."""
+    try:
+        return signer_from(value, environ), 0
+    except SignatureError as exc:
+        err.write(f"gitops-compliance: error: {clean(exc)}\n")
+        return None, EXIT_USAGE
+
+
+def seal(out_dir: Path, names: Sequence[str], signer: Signer | None, out: TextIO,
+         err: TextIO) -> int:
+    """Write SHA256SUMS (and its signature), print the digest; 0, or 3 when the folder could
+    not be sealed (the report is then incomplete: never hand it over unsealed)."""
+    try:
+        digest = write_sums(out_dir, names)
+        out.write(f"{SUMS_NAME}: sha256 {digest} (record this to detect any later change)\n")
+        if signer is not None:
+            written = sign_sums(out_dir, signer)
+            out.write(f"signed: {clean(written.name)} ({clean(signer)})\n")
+    except SealError as exc:
+        err.write(f"gitops-compliance: error: {clean(exc)}\n")
+        return EXIT_INCOMPLETE
+    return 0

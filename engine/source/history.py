@@ -1,0 +1,86 @@
+"""The first-parent history of a branch, read through GitPython (DESIGN.md §4, "Time").
+
+A period's commits are those on the branch's first-parent chain whose committer date, in
+UTC, falls inside it: the commits that landed on the branch (merges of pull requests,
+squashed or direct pushes), not the commits of the branches they merged. Nothing is checked
+out; the working tree, index and refs are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from engine.source.git_repo import GitRepository
+
+# One record per commit: fields separated by NUL, records by the "\x1e" git prints first.
+_FIELDS = ("%H", "%P", "%an", "%ae", "%at", "%cn", "%ce", "%ct", "%s")
+_FORMAT = "%x1e" + "%x00".join(_FIELDS)
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """One commit of the first-parent chain, as the report cites it."""
+
+    sha: str
+    parents: tuple[str, ...]  # the first parent first; two or more for a merge
+    author: str
+    author_email: str
+    authored: datetime  # UTC
+    committer: str
+    committer_email: str
+    committed: datetime  # UTC: the date every period decision uses
+    subject: str
+
+    @property
+    def first_parent(self) -> str | None:
+        return self.parents[0] if self.parents else None
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    def cite(self) -> dict[str, str]:
+        """How the report names this commit wherever it refers to it."""
+        return {"commit": self.sha, "author": f"{self.author} <{self.author_email}>",
+                "date": iso(self.committed), "subject": self.subject}
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def first_parent_chain(repo: GitRepository, branch: str) -> list[CommitInfo]:
+    """Every commit of ``branch``'s first-parent chain, oldest first."""
+    text = repo.first_parent_log(repo.resolve(branch), _FORMAT)
+    commits = [_parse(record) for record in text.split("\x1e") if record.strip()]
+    commits.reverse()
+    return commits
+
+
+def _parse(record: str) -> CommitInfo:
+    sha, parents, an, ae, at, cn, ce, ct, subject = record.strip("\n").split("\x00", 8)
+    return CommitInfo(sha=sha, parents=tuple(parents.split()), author=an, author_email=ae,
+                      authored=datetime.fromtimestamp(int(at), UTC), committer=cn,
+                      committer_email=ce, committed=datetime.fromtimestamp(int(ct), UTC),
+                      subject=subject)
+
+
+def split_by_period(chain: Sequence[CommitInfo], start: datetime, end: datetime
+                    ) -> tuple[CommitInfo | None, list[CommitInfo]]:
+    """The commit the branch stood at when the period began (the last one committed before
+    ``start``; None when the branch did not exist yet) and the period's commits, oldest
+    first (committed in ``[start, end)``).
+
+    Committer dates along a first-parent chain are normally ascending; when a rebase or a
+    skewed clock breaks that, the chain's order wins: a commit belongs to the period if its
+    own date does, and the period's start state is the newest commit before the first one.
+    """
+    inside = [c for c in chain if start <= c.committed < end]
+    if inside:
+        first = chain.index(inside[0])
+        before = chain[first - 1] if first else None
+        return before, inside
+    earlier = [c for c in chain if c.committed < start]
+    return (earlier[-1] if earlier else None), []
