@@ -11,10 +11,11 @@ temporary folder (``bench/quarterly_repo.py``). Then, in the same run:
 (b) ``report``: ``gitops-compliance report quarterly --repo REPO --quarter 2026-Q3
     --as-of 2026-10-15 --out TMP`` with a fresh cache, when the installed command has it;
 (c) ``loop``: one fresh Python process that loads the policy set once and runs
-    ``engine.pipeline.run_scan`` on the tree of every commit of the quarter
-    (``open_revisions(root, "ref", sha)``), oldest first, with one fresh result cache —
-    what the report's walker does. ``--verify N`` also scans N commits (evenly spaced)
-    without the cache in that process and fails if any finding or error differs.
+    ``engine.pipeline.run_scan`` on the tree of every commit of the quarter, oldest first,
+    with one fresh result cache — what the report's walker does (engine/audit/timeline.py:
+    one tree folder moved from commit to commit). ``--verify N`` also scans N commits
+    (evenly spaced) without the cache in that process and fails if any finding or error
+    differs.
 
 Prints the times and the ratios to (a); target (issue 7): at most 3x. Exit status 0 when
 everything ran (whatever the timings), 1 when a command failed or ``--verify`` found a
@@ -106,10 +107,13 @@ def loop_run(repo: Path, cache: Path, verify: int, profile: Path | None) -> dict
 
 def _child(repo: Path, cache: Path, verify: int, profile: Path | None) -> int:
     started = time.perf_counter()
+    from engine.audit.tree import CommitTree
     from engine.config import find_config, load_config
     from engine.evaluate.rego import load_policy_set
     from engine.pipeline import ScanRequest, policy_dirs, run_scan
-    from engine.source.revisions import open_revisions, relocate
+    from engine.source.git_repo import GitRepository
+    from engine.source.revisions import relocate
+    from engine.source.worktree import keep_path
 
     commits = first_parent_commits(repo)
     checks = set(commits[:: max(1, len(commits) // verify)][:verify]) if verify else set()
@@ -122,19 +126,22 @@ def _child(repo: Path, cache: Path, verify: int, profile: Path | None) -> int:
         import cProfile
 
         profiler = cProfile.Profile()
+    folder = Path(tempfile.mkdtemp(prefix="gitops-compliance-bench-tree-"))
+    # One folder moved from commit to commit, as the report's walker does (engine/audit).
+    tree = CommitTree(GitRepository(repo), folder / "tree", keep_path)
     setup = time.perf_counter() - started
 
     def scan(sha: str, cache_dir: Path | None) -> Any:
         nonlocal policies
-        with open_revisions(repo, "ref", sha, ("",)) as revisions:
-            governance = revisions.governance_root
-            config = load_config(find_config(governance, governance)).rooted(governance)
-            if policies is None:  # one policy set for the whole quarter
-                policies = load_policy_set(policy_dirs(config, []))
-            request = ScanRequest(snapshot=revisions.head_snapshot(), scope=("",),
-                                  config=config, fail_on=None, cache_dir=cache_dir)
-            result = run_scan(request, policies)
-            return relocate(result, [revisions.head.root], repo)
+        if tree.commit != sha:
+            tree.move_to(sha)
+        root = tree.root
+        config = load_config(find_config(root, root)).rooted(root)
+        if policies is None:  # one policy set for the whole quarter
+            policies = load_policy_set(policy_dirs(config, []), display_root=root)
+        request = ScanRequest(snapshot=tree.snapshot(lambda _p: True), scope=("",),
+                              config=config, fail_on=None, cache_dir=cache_dir)
+        return relocate(run_scan(request, policies), [root], Path("."))
 
     for index, sha in enumerate(commits):
         mark = time.perf_counter()
@@ -158,6 +165,7 @@ def _child(repo: Path, cache: Path, verify: int, profile: Path | None) -> int:
             per_commit[-1]["verified"] = True
     if profiler is not None and profile is not None:
         profiler.dump_stats(str(profile))
+    shutil.rmtree(folder, ignore_errors=True)
     total = time.perf_counter() - started - verify_time
     warm = [c["seconds"] for c in per_commit[1:]]
     summary = {

@@ -18,11 +18,20 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 CACHE_DIR_ENV = "GITOPS_COMPLIANCE_CACHE_DIR"
 FORMAT = 1  # bump when the entry layout or what a key covers changes
+
+# Decoded entries, per process: (folder, namespace, key) -> (file identity, value). A long-
+# lived process (the quarterly report scans a hundred commits) reads the same entries again
+# and again; see ResultCache.get_decoded.
+_DECODED: dict[tuple[str, str, str], tuple[tuple[int, int, int], Any]] = {}
+_DECODED_LIMIT = 200_000
 
 
 class ResultCache:
@@ -64,6 +73,39 @@ class ResultCache:
             return None
         self.hits += 1
         return payload
+
+    def get_decoded(self, namespace: str, key: str, decode: Callable[[Any], T]) -> T | None:
+        """``decode(get(...))``, remembered for this process. Only for decoders that build
+        immutable values (the value is shared by every later reader). The entry is read and
+        its checksum verified the first time; later reads only check that the file is still
+        the one that was verified (inode, size, modification time): a rewritten or damaged
+        entry is read and verified again. A payload ``decode`` rejects (KeyError, TypeError,
+        ValueError: another layout) is a miss for the caller, as before."""
+        path = self._path(namespace, key)
+        memo = (str(self.directory), namespace, key)
+        try:
+            stat = path.stat()
+        except OSError:
+            _DECODED.pop(memo, None)
+            self.misses += 1
+            return None
+        identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        known = _DECODED.get(memo)
+        if known is not None and known[0] == identity:
+            self.hits += 1
+            value: T = known[1]
+            return value
+        payload = self.get(namespace, key)
+        if payload is None:
+            return None
+        try:
+            value = decode(payload)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if len(_DECODED) >= _DECODED_LIMIT:
+            _DECODED.clear()
+        _DECODED[memo] = (identity, value)
+        return value
 
     def put(self, namespace: str, key: str, payload: Any) -> None:
         path = self._path(namespace, key)

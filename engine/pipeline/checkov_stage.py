@@ -124,12 +124,10 @@ def checkov_with_cache(request: ScanRequest, units: Sequence[Unit], loaded: Load
 Item = tuple[str, str]
 
 
-def _cached(cache: ResultCache, key: str) -> list[Finding] | None:
-    payload = cache.get("checkov", key)
-    try:
-        return findings_from_payload(payload) if payload is not None else None
-    except (KeyError, TypeError, ValueError):
-        return None
+def _cached(cache: ResultCache, key: str) -> tuple[Finding, ...] | None:
+    # Findings are frozen: one decoded tuple serves every later scan of this process.
+    return cache.get_decoded("checkov", key,
+                             lambda payload: tuple(findings_from_payload(payload)))
 
 
 def _item(result: Finding | ScanError) -> Item | None:

@@ -77,3 +77,35 @@ def test_file_hashes_and_the_local_module_graph(tmp_path: Path) -> None:
     listing = hashes.folder("modules/app")
     assert [name for name, _ in listing] == ["modules/app/main.tf"]
     assert hashes.of("missing.tf") == ""
+
+
+def test_decoded_entries_are_remembered_until_the_file_changes(tmp_path: Path) -> None:
+    decoded: list[object] = []
+
+    def decode(payload: object) -> tuple[str, ...]:
+        decoded.append(payload)
+        assert isinstance(payload, dict)
+        return tuple(payload["names"])
+
+    cache = ResultCache(tmp_path)
+    assert cache.get_decoded("checkov", KEY, decode) is None  # nothing stored: a miss
+    cache.put("checkov", KEY, {"names": ["a", "b"]})
+    first = cache.get_decoded("checkov", KEY, decode)
+    second = ResultCache(tmp_path).get_decoded("checkov", KEY, decode)  # another scan
+    assert first == ("a", "b") and second is first
+    assert len(decoded) == 1  # read, verified and decoded once
+    # A damaged entry is read again, and its checksum turns it into a miss.
+    entry = tmp_path / "v1" / "checkov" / "ab" / f"{KEY}.json"
+    header, _, _ = entry.read_text().partition("\n")
+    entry.write_text(header + "\n" + json.dumps({"names": ["forged"]}))
+    damaged = ResultCache(tmp_path)
+    assert damaged.get_decoded("checkov", KEY, decode) is None
+    assert (damaged.hits, damaged.misses, damaged.corrupt) == (0, 1, 1)
+    # Rewritten whole: read and decoded again.
+    cache.put("checkov", KEY, {"names": ["c"]})
+    assert cache.get_decoded("checkov", KEY, decode) == ("c",)
+    entry.unlink()
+    assert cache.get_decoded("checkov", KEY, decode) is None
+    # A payload of another layout is the caller's miss, never remembered.
+    cache.put("checkov", KEY, {"other": 1})
+    assert cache.get_decoded("checkov", KEY, decode) is None

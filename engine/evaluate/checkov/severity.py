@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,13 @@ def load_severity_map(path: Path | None = None) -> SeverityMap:
         raise SeverityMapError(
             f"{source}: cannot read the Checkov severity map ({exc.strerror})"
         ) from None
+    return _parsed(text, str(source))
+
+
+@lru_cache(maxsize=4)
+def _parsed(text: str, source: str) -> SeverityMap:
+    """The map parsed once per content and path: a long-lived process (the quarterly report
+    scans a hundred commits) reads the same map on every scan; the result is immutable."""
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
