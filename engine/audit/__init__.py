@@ -1,0 +1,1 @@
+"""The quarterly compliance report: history walked, report.json built and its renderings."""
