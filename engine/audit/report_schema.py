@@ -83,3 +83,22 @@ def _message(error: ValidationError) -> str:
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= _SHORT else text[:_SHORT - 1] + "…"
+
+
+class InvalidReport(ValueError):
+    """A document that is not a valid report.json v1; ``problems`` are validate_report's."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more"
+                                           if len(problems) > 5 else "")
+        super().__init__(f"not a valid quarterly report (schema {SCHEMA_NAME}): {shown}")
+
+
+def require_valid(data: Any) -> None:
+    """Raise InvalidReport unless ``data`` is valid. The renderers call it first: the values
+    they place in attributes and class names (statuses, verdicts, commit ids) are then known
+    to be from the schema's enums and patterns."""
+    problems = validate_report(data)
+    if problems:
+        raise InvalidReport(problems)
