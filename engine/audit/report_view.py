@@ -528,8 +528,8 @@ def _evidence(report: Mapping[str, Any]) -> Section:
                           _mono(f.get("file", "")), _text(f["message"])))
                      for f in tests["failures"])
     return Section("evidence", "Evidence that the tool works", intro=(
-        "The `policy test` suite of the policy bundle, run for this report: each policy's "
-        "known-good and known-bad examples.",), tables=(
+        "The policy bundle's own test suite (gitops-compliance policy test), run for this "
+        "report: each policy against its known-good and known-bad examples.",), tables=(
         Table("evidence-table", "", (("Measure", ""), ("Value", "mono")),
               tuple(Row((_text(label), _mono(value)), (("measure", _slug(label)),))
                     for label, value in facts), keyed=True),
