@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 STATUS_WORDS = {
+    "removed": "removed",
     "passed": "passed",
     "failed": "failed",
     "waived": "waived",
@@ -182,6 +183,7 @@ def _cover(report: Mapping[str, Any]) -> Cover:
         ("Branch", scope["branch"]),
         ("Period", f"{period['label']}: {period['since']} to {period['until']} (UTC)"),
         ("As of", period["as_of"]),
+        ("Period end judged on", period["judged_on"]),
         ("Paths", _join(scope["paths"], ".")),
         ("Commits in the period", f"{scope['commit_count']} (first-parent)"),
         ("Start commit (previous period end)", scope["start_commit"]
@@ -194,6 +196,8 @@ def _cover(report: Mapping[str, Any]) -> Cover:
         ("Config file", scope["config_file"] or "none (defaults)"),
         ("Waivers file", scope["waivers_file"] or "none"),
         ("Fail threshold", scope["fail_on"]),
+        ("Engines", "Rego and Checkov" if scope["checkov"] else
+         "Rego only (Checkov was not run: --no-checkov)"),
         ("Tool versions", _join([f"{name} {version}" for name, version
                                  in sorted(report["tool"].items())])),
         ("Generated at", when(report["generated_at"])),
@@ -234,6 +238,7 @@ def _summary(report: Mapping[str, Any]) -> Section:
         ("Waived findings at period end", totals["waived"]),
         ("Passed checks at period end", totals["passed"]),
         ("Resources evaluated at period end", totals["resources"]),
+        ("Blocking findings at period end", totals["blocking"]),
         ("Scan errors at period end", totals["errors"]),
         ("Findings introduced in the period", totals["introduced"]),
         ("Findings resolved in the period", totals["resolved"]),
@@ -268,12 +273,14 @@ def _controls(report: Mapping[str, Any]) -> Section:
         procedural = c["coverage"] == "procedural"
         rows.append(Row((
             _text(c["clause"], c["title"]),
-            _text(c["regulation"]),
-            _status(c["status"], "checked outside this tool" if procedural else ""),
+            _text(c["regulation"], c["coverage"]),
+            _status(c["status"], "checked outside this tool" if procedural else "", c["note"]),
             _mono(_join(c["policies"], "none (procedural)" if procedural else NONE)),
             _num(c["resources_evaluated"]), _num(c["resources_failing"]),
             _num(c["failed"]), _num(c["waived"]), _num(c["passed"]),
-            _mono(f"{short(first['commit'])} {when(first['date'])}" if first else NONE),
+            _mono(f"{short(first['commit'])} {when(first['date'])}"
+                  + (" (before the period)" if first["before_period"] else "")
+                  if first else NONE),
             _mono(f"{short(fixed['commit'])} {when(fixed['date'])}" if fixed else NONE),
         ), (("clause", c["clause"]), ("status", c["status"]), ("coverage", c["coverage"]))))
     intro = tuple(f"{STATUS_WORDS[s].capitalize()}: {meaning}."
@@ -361,14 +368,15 @@ def _waivers(report: Mapping[str, Any]) -> Section:
             _text(*scope), _text(w["reason"]), _text(w["owner"]), _text(w["approver"]),
             _mono(w["approved_on"]), _mono(w["ticket"]), _mono(w["expires"]),
             _num(w["findings_waived"]), _change(w["added"], "before the period"),
+            _change(w["removed"], NONE),
         ), (("waiver", w["id"]), ("state", w["state"]),
             ("expiring", "true" if w["expiring_next_period"] else "false")),
             flagged=bool(w["expiring_next_period"])))
     counts = waivers["counts"]
     intro = [f"{counts['active']} active, {counts['expired']} expired, {counts['stale']} "
              f"stale (active, matched nothing), {counts['pending']} pending (approved after "
-             "the as-of date) at period end. A waiver excuses a finding only at the commits "
-             "where it was committed and in force."]
+             f"the as-of date), {counts['removed']} removed during the period. A waiver "
+             "excuses a finding only at the commits where it was committed and in force."]
     expiring = waivers["expiring_next_period"]
     intro.append(f"Expiring next period: {_join(expiring)}." if expiring
                  else "No waiver expires next period.")
@@ -376,7 +384,8 @@ def _waivers(report: Mapping[str, Any]) -> Section:
         Table("waivers-table", "", (
             ("Waiver", "mono"), ("State", ""), ("Scope", ""), ("Reason", ""), ("Owner", ""),
             ("Approver", ""), ("Approved on", "mono"), ("Ticket", "mono"),
-            ("Expires", "mono"), ("Findings waived", "num"), ("Added in", "")),
+            ("Expires", "mono"), ("Findings waived", "num"), ("Added in", ""),
+            ("Removed in", "")),
             tuple(rows)),), major=True)
 
 
@@ -407,7 +416,7 @@ def _trend(report: Mapping[str, Any]) -> Section:
     if previous is None:
         intro.append("No previous period: the branch has no commit before this period.")
     rows = []
-    for measure in ("failed", "waived", "passed", "errors"):
+    for measure in ("failed", "blocking", "waived", "passed", "errors"):
         before = previous[measure] if previous else None
         rows.append(Row((_text(measure), _num(NONE if before is None else before),
                          _num(current[measure]),
@@ -433,8 +442,10 @@ def _configuration(report: Mapping[str, Any]) -> Section:
                    intro=("In force at period end (the config committed at the end commit). "
                           "Each narrows what the tool checks or how much a failure weighs.",),
                    tables=(
-        Table("exclusions-table", "Excluded paths", (("Path", "mono"), ("Reason", "")),
-              tuple(Row((_mono(e["path"]), _text(e["reason"])), (("path", e["path"]),))
+        Table("exclusions-table", "Excluded paths", (("Path", "mono"), ("Reason", ""),
+                                                     ("Files left out at period end", "mono")),
+              tuple(Row((_mono(e["path"]), _text(e["reason"]), _mono(*e["files"] or [NONE])),
+                        (("path", e["path"]),))
                     for e in report["exclusions"])),
         Table("overrides-table", "Severity overrides", (("Policy", "mono"),
                                                         ("Severity", "")),
@@ -464,8 +475,8 @@ def _governance(report: Mapping[str, Any]) -> Section:
 def _red_merges(report: Mapping[str, Any]) -> Section:
     rows = []
     for m in report["red_merges"]:
-        blocking = [f"{b['policy_id']} {b['resource']} {where(b['file'], b['line'])}"
-                    for b in m["new_blocking"]]
+        blocking = [f"{b['severity']} {b['policy_id']} {b['resource']} "
+                    f"{where(b['file'], b['line'])}" for b in m["new_blocking"]]
         rows.append(Row((*_commit_cells(m), _status(m["verdict"]), _mono(*blocking or [NONE]),
                          _num(m["errors"])), (("commit", m["commit"]), ("verdict", m["verdict"]))))
     return Section("red-merges", "Commits merged while the gate was red", intro=(
@@ -473,19 +484,24 @@ def _red_merges(report: Mapping[str, Any]) -> Section:
         "not required. The new blocking findings are those the commit introduced.",), tables=(
         Table("red-merges-table", "", (*_COMMIT_COLUMNS, ("Verdict", ""),
                                        ("New blocking findings", "mono"),
-                                       ("Scan errors", "num")), tuple(rows)),))
+                                       ("New scan errors", "num")), tuple(rows)),))
 
 
 def _commits(report: Mapping[str, Any]) -> Section:
-    rows = tuple(Row((*_commit_cells(c), _status(c["verdict"]), _num(c["failed"]),
+    rows = tuple(Row((*_commit_cells(c),
+                      _status(c["verdict"], "merge" if c["merge"] else "",
+                              "" if c["evaluated"] else "not evaluated: see Scan errors"),
+                      _status("failed" if c["gate"] == "red" else "passed", c["gate"]),
+                      _num(c["failed"]),
                       _num(c["blocking"]), _num(c["new_blocking"]), _num(c["waived"]),
                       _num(c["introduced"]), _num(c["resolved"]), _num(c["errors"])),
-                     (("commit", c["commit"]), ("verdict", c["verdict"])))
+                     (("commit", c["commit"]), ("verdict", c["verdict"]), ("gate", c["gate"])))
                  for c in report["commits"])
     return Section("commits", "Every commit of the period", intro=(
         "First-parent history, oldest first; each commit judged by the period-end policy "
         "bundle with the config and waivers committed at that commit.",), tables=(
-        Table("commits-table", "", (*_COMMIT_COLUMNS, ("Verdict", ""), ("Failed", "num"),
+        Table("commits-table", "", (*_COMMIT_COLUMNS, ("Verdict", ""), ("Gate", ""),
+                                    ("Failed", "num"),
                                     ("Blocking", "num"), ("New blocking", "num"),
                                     ("Waived", "num"), ("Introduced", "num"),
                                     ("Resolved", "num"), ("Errors", "num")), rows),),
@@ -497,10 +513,11 @@ def _errors(report: Mapping[str, Any]) -> Section:
     end = tuple(Row((_mono(e["code"]), _mono(where(e["file"], e["line"])),
                      _mono(e.get("unit", "")), _text(e["message"])), (("code", e["code"]),))
                 for e in errors["end_snapshot"])
-    historical = tuple(Row((_mono(short(e["commit"])), _mono(when(e["date"])),
+    historical = tuple(Row((_mono(short(e["first_commit"])), _mono(when(e["first_date"])),
+                            _mono(short(e["last_commit"])), _num(e["commits"]),
                             _mono(e["code"]), _mono(where(e["file"], e["line"])),
                             _text(e["message"])),
-                           (("commit", e["commit"]), ("code", e["code"])))
+                           (("commit", e["first_commit"]), ("code", e["code"])))
                        for e in errors["historical"])
     return Section("errors", "Scan errors", intro=(
         "At period end, an error means part of the repository was not checked: the report is "
@@ -509,8 +526,9 @@ def _errors(report: Mapping[str, Any]) -> Section:
         Table("end-errors-table", "At period end", (("Code", "mono"), ("File:line", "mono"),
                                                     ("Unit", "mono"), ("Message", "")), end,
               empty="None: the period-end snapshot was fully checked."),
-        Table("historical-errors-table", "At commits in the period", (
-            ("Commit", "mono"), ("Date", "mono"), ("Code", "mono"), ("File:line", "mono"),
+        Table("historical-errors-table", "At commits in the period (each error once)", (
+            ("First commit", "mono"), ("Date", "mono"), ("Last commit", "mono"),
+            ("Commits", "num"), ("Code", "mono"), ("File:line", "mono"),
             ("Message", "")), historical)))
 
 

@@ -24,7 +24,8 @@ SAMPLE = Path(__file__).parent / "data" / "quarterly-report.json"
 _OURS = {"schema", "generated_at", "since", "until", "as_of", "start_commit", "end_commit",
          "from_commit", "digest", "bundle_digest", "fail_on", "end_snapshot", "fingerprint",
          "severity", "commit", "date", "coverage", "status", "state", "approved_on",
-         "expires", "change", "kind", "verdict", "status_at_end", "code", "role"}
+         "expires", "change", "kind", "verdict", "status_at_end", "code", "role",
+         "judged_on", "fail_on_option", "gate", "first_commit", "first_date", "last_commit"}
 
 
 def sample_report() -> dict[str, Any]:

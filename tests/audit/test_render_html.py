@@ -25,7 +25,7 @@ TAGS = {"#document", "html", "head", "meta", "title", "style", "body", "h1", "h2
         "section", "div", "strong", "span", "nav", "ul", "li", "a", "p", "table", "thead",
         "tbody", "tr", "th", "td", "code", "br", "footer"}
 ATTRIBUTES = {"lang", "charset", "http-equiv", "content", "name", "id", "class", "href",
-              "scope", "data-verdict", "data-exit-code", "data-fact", "data-measure",
+              "scope", "data-verdict", "data-gate", "data-exit-code", "data-fact", "data-measure",
               "data-family", "data-clause", "data-status", "data-coverage", "data-fingerprint",
               "data-policy-id", "data-waiver", "data-state", "data-expiring", "data-commit",
               "data-kind", "data-path", "data-check", "data-code",
@@ -66,6 +66,7 @@ def test_cover_names_the_scope_and_the_verdict() -> None:
         "branch": "main",
         "period": "2026-Q3: 2026-07-01 to 2026-09-30 (UTC)",
         "as-of": "2026-10-15",
+        "period-end-judged-on": "2026-09-30",
         "paths": ".",
         "commits-in-the-period": "8 (first-parent)",
         "start-commit-previous-period-end": "1" * 40,
@@ -76,6 +77,7 @@ def test_cover_names_the_scope_and_the_verdict() -> None:
         "config-file": ".gitops-compliance.yaml",
         "waivers-file": ".gitops-compliance/waivers.yaml",
         "fail-threshold": "high",
+        "engines": "Rego and Checkov",
         "tool-versions": "checkov 3.2.500, gitops-compliance 0.1.0, regorus 0.13.0",
         "generated-at": "2026-10-15 09:12 UTC",
     }
@@ -125,7 +127,8 @@ def test_control_matrix_rows_show_status_counts_first_seen_and_fix() -> None:
     assert failed.attrs["data-status"] == "failed"
     # clause, regulation, status, policies, evaluated, failing, failed, waived, passed,
     # first seen, fixed in
-    assert failed.cells() == ["21CFR11.10(c) Protection of records", "21CFR11", "failed",
+    assert failed.cells() == ["21CFR11.10(c) Protection of records", "21CFR11 automated",
+                              "failed",
                               "GXP-06, CKV_AWS_19", "12", "2", "2", "0", "10",
                               "3333333 2026-07-14 10:00 UTC", "—"]
     assert row(document, "controls-table", clause="EUANNEX11-9").cells()[2::8] == [
@@ -177,7 +180,7 @@ def test_waiver_expiring_next_period_is_flagged_and_the_expired_one_is_not() -> 
         "W-001", "active EXPIRES NEXT PERIOD", "policies: GXP-10 paths: tf/legacy/**",
         "legacy bucket, migration ticket open", "ana@example.com", "qa-lead@example.com",
         "2026-08-01", "CHG-1234", "2026-10-20", "1",
-        "7777777 2026-08-01 09:00 UTC Ana <ana@example.com> waive legacy tags"]
+        "7777777 2026-08-01 09:00 UTC Ana <ana@example.com> waive legacy tags", "—"]
     expired = row(document, "waivers-table", waiver="W-002")
     assert (expired.attrs["data-expiring"], "class" in expired.attrs) == ("false", False)
     assert expired.cells()[1] == "expired"
@@ -197,7 +200,7 @@ def test_change_control_trend_configuration_and_governance_rows() -> None:
     assert row(document, "trend-table", measure="failed").cells() == ["failed", "1", "3", "+2"]
     assert row(document, "trend-families", family="gxp").cells() == ["gxp", "1", "2", "+1"]
     assert row(document, "exclusions-table", path="vendor/**").cells() == [
-        "vendor/**", "third-party modules, scanned upstream"]
+        "vendor/**", "third-party modules, scanned upstream", "—"]
     assert row(document, "overrides-table", policy_id="GPU-04").cells() == ["GPU-04", "high"]
     assert row(document, "checkov-skips-table", check="CKV_AWS_18").cells() == [
         "CKV_AWS_18", "everywhere", "access logs go to the org bucket"]
@@ -211,7 +214,7 @@ def test_red_merge_lists_the_findings_it_let_in() -> None:
     assert red.attrs["data-verdict"] == "blocked"
     assert red.cells() == ["6666666", "2026-09-01 10:00 UTC", "Cy <cy@example.com>",
                            "gpu trainer", "blocked",
-                           "CKV_K8S_16 Deployment/ml/trainer k8s/trainer.yaml:7", "0"]
+                           "high CKV_K8S_16 Deployment/ml/trainer k8s/trainer.yaml:7", "0"]
 
 
 def test_every_commit_has_a_row_and_errors_are_split_end_and_historical() -> None:
@@ -219,11 +222,11 @@ def test_every_commit_has_a_row_and_errors_are_split_end_and_historical() -> Non
     commits = document.by_id("commits-table").rows()
     assert [r.attrs["data-commit"][0] for r in commits] == list("35974862")
     assert row(document, "commits-table", commit="9" * 40).cells()[4:] == [
-        "incomplete", "1", "1", "0", "0", "0", "0", "1"]
+        "incomplete", "passed green", "1", "1", "0", "0", "0", "0", "1"]
     assert document.by_id("end-errors-table-none").text() == (
         "None: the period-end snapshot was fully checked.")
     assert row(document, "historical-errors-table", commit="9" * 40).cells() == [
-        "9999999", "2026-07-30 10:00 UTC", "parse-error", "k8s/bad.yaml:4",
+        "9999999", "2026-07-30 10:00 UTC", "9999999", "1", "parse-error", "k8s/bad.yaml:4",
         "expected a mapping"]
 
 
@@ -299,7 +302,7 @@ def test_hostile_repository_text_stays_text_everywhere() -> None:
     assert len(waiver) == 1
     assert waiver[0].cells()[3] == " ".join(f"legacy bucket, migration ticket open{shown}".split())
     error = document.by_id("historical-errors-table").rows()[0]
-    assert error.cells()[3:] == [" ".join(f"k8s/bad.yaml{shown}:4".split()),
+    assert error.cells()[5:] == [" ".join(f"k8s/bad.yaml{shown}:4".split()),
                                  " ".join(f"expected a mapping{shown}".split())]
     # Every repository-controlled cell carries it: count the payload's start in the text.
     body = document.text()

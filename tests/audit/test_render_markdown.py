@@ -43,9 +43,9 @@ def test_headings_follow_the_report_order() -> None:
 
 def test_the_rows_an_auditor_checks() -> None:
     lines = render_markdown(sample_report()).splitlines()
-    assert ("| 21CFR11.10\\(c\\); Protection of records | 21CFR11 | **failed** | GXP-06, "
+    assert ("| 21CFR11.10\\(c\\); Protection of records | 21CFR11; automated | **failed** | GXP-06, "
             "CKV\\_AWS\\_19 | 12 | 2 | 2 | 0 | 10 | 3333333 2026-07-14 10:00 UTC | — |") in lines
-    assert ("| 21CFR11.10\\(b\\); Accurate and complete copies | 21CFR11 | procedural; "
+    assert ("| 21CFR11.10\\(b\\); Accurate and complete copies | 21CFR11; procedural | procedural; "
             "checked outside this tool | none \\(procedural\\) | 0 | 0 | 0 | 0 | 0 | — | — |"
             ) in lines
     # The waiver expiring next period is flagged; the expired one is not.
@@ -53,7 +53,7 @@ def test_the_rows_an_auditor_checks() -> None:
     assert "CHG-1234 | 2026-10-20 | 1 |" in w001
     assert any(line.startswith("| W-002 | **expired** |") for line in lines)
     assert ("| 6666666 | 2026-09-01 10:00 UTC | Cy &lt;cy@\u200bexample.com&gt; | gpu trainer | "
-            "**blocked** | CKV\\_K8S\\_16 Deployment/ml/trainer k8s/trainer.yaml:7 | 0 |"
+            "**blocked** | high CKV\\_K8S\\_16 Deployment/ml/trainer k8s/trainer.yaml:7 | 0 |"
             ) in lines
     assert "| Mean time to remediate \\(days\\) | 12.5 |" in lines
     assert "| Prepared by | " + " | ".join(["&nbsp;" * 12] * 3) + " |" in lines

@@ -36,7 +36,7 @@ def test_sample_and_hostile_sample_are_valid() -> None:
      "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"),
     (("waivers", "register", 0, "state"), "revoked",
      '$.waivers.register[0].state: "revoked" is not one of ["active", "expired", "stale", '
-     '"pending"]'),
+     '"pending", "removed"]'),
     (("findings", "introduced", 0, "resolved", "date"), "2026-07-20",
      '$.findings.introduced[0].resolved.date: "2026-07-20" does not match '
      "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:"
