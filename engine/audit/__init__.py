@@ -1,1 +1,1 @@
-"""The quarterly compliance report (issue 7): history walk, report model, renderers, seal."""
+"""The quarterly compliance report: history walked, report.json built and its renderings."""

@@ -109,7 +109,8 @@ def build(scope: ReportScope, timeline: Timeline, evidence: Mapping[str, Any],
         "checkov_skips": [{"id": i, "reason": r, "paths": list(p)}
                           for i, r, p in result.skipped_checks],
         "governance_changes": changes.governance(commits, cite),
-        "red_merges": [{**cite[sha], **{k: v for k, v in g.items() if k != "red"}}
+        "red_merges": [{**cite[sha], "verdict": g["verdict"],
+                        "new_blocking": g["new_blocking"], "errors": g["new_errors"]}
                        for sha, g in gate.items() if g["red"]],
         "commits": [_commit_row(s, gate, found) for s in commits],
         "errors": {"end_snapshot": [_error(e) for e in result.errors],
@@ -138,14 +139,21 @@ def _scope(scope: ReportScope, timeline: Timeline, result: ScanResult,
         "start_commit": timeline.start.commit.sha if timeline.start else None,
         "end_commit": end.commit.sha,
         "commit_count": len(timeline.commits),
-        "policy_bundle": {"digest": result.policy_digest, "policies": result.policy_count,
+        "policy_bundle": {"digest": sha256(result.policy_digest),
+                          "policies": result.policy_count,
                           "from_commit": end.commit.sha,
                           "sources": [_source(d, timeline.root) for d in timeline.policy_dirs]},
         "config_file": _relative(config.source, timeline.root) if config.source else None,
+        "waivers_file": result.waivers.file if result.waivers is not None else None,
         "fail_on": scope.fail_on or config.fail_on,
         "fail_on_option": scope.fail_on,  # --fail-on as given (None: the config's)
         "checkov": "checkov" in result.versions,
     }
+
+
+def sha256(hexdigest: str) -> str:
+    """A digest as the report writes it: the algorithm named."""
+    return f"sha256:{hexdigest}"
 
 
 def _source(folder: Path, root: Path) -> str:
@@ -227,10 +235,9 @@ def _episode(episode: lifecycle.Episode, cite: Mapping[str, dict[str, str]],
 def _trend(period: Period, start: CommitScan | None, end: CommitScan,
            metas: Sequence[Any], families: list[dict[str, Any]]) -> dict[str, Any]:
     before = start.result if start is not None else None
-    previous = {"label": period.previous().label,
-                "commit": start.commit.sha if start else None,
-                **(_counts(before, metas) if before is not None else
-                   {"failed": 0, "waived": 0, "passed": 0, "blocking": 0, "errors": 0})}
+    previous = ({"label": period.previous().label, "commit": start.commit.sha,
+                 **_counts(before, metas)} if start is not None and before is not None
+                else None)
     assert end.result is not None
     current = {"label": period.label, "commit": end.commit.sha,
                **_counts(end.result, metas)}

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.audit.build import ReportScope, build, end_day
+from engine.audit.build import ReportScope, build, end_day, sha256
 from engine.audit.timeline import ScanSettings, Timeline, walk
 from engine.source.git_repo import GitRepository
 from engine.source.history import first_parent_chain, split_by_period
@@ -115,8 +115,8 @@ def _run_policy_tests(timeline: Timeline) -> dict[str, Any]:
 
     return {"policy_tests": {
         "passed": run.count(Outcome.PASSED), "failed": run.count(Outcome.FAILED),
-        "errors": run.count(Outcome.ERROR), "bundle_digest": timeline.policies.digest,
-        "failures": [{"suite": shown(o.suite), "name": o.name, "outcome": o.outcome.value,
-                      "message": o.message}
+        "errors": run.count(Outcome.ERROR), "bundle_digest": sha256(timeline.policies.digest),
+        "failures": [{"test": f"{shown(o.suite)}::{o.name}", "file": shown(o.suite),
+                      "message": f"{o.outcome.value}: {o.message}"}
                      for o in run.outcomes if o.outcome is not Outcome.PASSED],
     }}

@@ -1,12 +1,12 @@
 """``-o html``: a single-file audit report of one scan (template: reports/scan.html.j2).
 
 Scanned content is untrusted, so the page is built to stay inert even if an escape were
-missed: the Jinja2 environment autoescapes every value whatever the template's name, every
-printed value first has its control and bidi characters made visible (``finalize``, the same
-rule as the text report), and the page carries a Content-Security-Policy that allows no
-script, no network and only its own inline stylesheet (pinned by hash). The page has no
-JavaScript and loads nothing; nothing in it depends on the clock, so the same scan always
-gives the same bytes.
+missed: the Jinja2 environment (engine/report/html_page.py, shared with the quarterly report)
+autoescapes every value whatever the template's name, every printed value first has its
+control and bidi characters made visible (``finalize``, the same rule as the text report),
+and the page carries a Content-Security-Policy that allows no script, no network and only its
+own inline stylesheet (pinned by hash). The page has no JavaScript and loads nothing; nothing
+in it depends on the clock, so the same scan always gives the same bytes.
 
 The template is read once from ``reports/`` and compiled with no loader: it cannot include,
 import or extend anything else on disk.
@@ -14,20 +14,13 @@ import or extend anything else on disk.
 
 from __future__ import annotations
 
-import base64
-import functools
-import hashlib
 import posixpath
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from jinja2 import Environment, StrictUndefined, Template
-from markupsafe import Markup
-
 from engine.model import Finding, ScanResult, Severity, Status, Verdict
 from engine.report import RenderOptions
-from engine.report.text import clean
-from engine.resources import reports_dir
+from engine.report.html_page import template
 
 TEMPLATE = "scan.html.j2"
 
@@ -71,35 +64,7 @@ class _Counts:
 
 def render(result: ScanResult, options: RenderOptions) -> str:
     del options
-    return _template().render(**_context(result))
-
-
-def _visible(value: Any) -> Any:
-    """Every ``{{ }}`` value goes through here before autoescaping: control characters (ANSI
-    escapes, NUL, bidi overrides) become visible ``\\xNN`` text. Markup is the template's
-    own (its stylesheet), left as it is."""
-    if isinstance(value, Markup) or not isinstance(value, str):
-        return value
-    return clean(value)
-
-
-def _csp_hash(css: str) -> Markup:
-    """The CSP source that allows exactly this inline stylesheet and no other (quotes and
-    base64 only: safe as it is inside the attribute)."""
-    digest = hashlib.sha256(str(css).encode("utf-8")).digest()
-    return Markup("'sha256-" + base64.b64encode(digest).decode("ascii") + "'")
-
-
-@functools.lru_cache(maxsize=1)
-def _template() -> Template:
-    # autoescape=True: every template, whatever its file name ends with (select_autoescape
-    # would decide by extension, and ``.j2`` is not one it escapes).
-    environment = Environment(autoescape=True, undefined=StrictUndefined, finalize=_visible,
-                              keep_trailing_newline=True, trim_blocks=True,
-                              lstrip_blocks=True)
-    environment.filters["csp_hash"] = _csp_hash
-    source = (reports_dir() / TEMPLATE).read_text(encoding="utf-8")
-    return environment.from_string(source)
+    return template(TEMPLATE).render(**_context(result))
 
 
 def _context(result: ScanResult) -> dict[str, Any]:

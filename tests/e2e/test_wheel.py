@@ -30,6 +30,8 @@ def test_wheel_installs_and_scans_with_builtin_policies(
     assert any(n.startswith("engine/policies/rego/") and n.endswith(".rego") for n in names)
     assert "engine/schemas/input-v1.json" in names
     assert "engine/reports/scan.html.j2" in names  # the HTML report's template
+    assert "engine/reports/quarterly.html.j2" in names  # the quarterly report's
+    assert "engine/schemas/quarterly-report-v1.json" in names
     assert not any(n.startswith(("policies/", "reports/", "tests/", "manifests/"))
                    for n in names)
 
