@@ -9,7 +9,6 @@ for the quality system, and what a signature (``--sign``) signs.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -58,6 +57,8 @@ def render_all(report: Mapping[str, Any]) -> dict[str, bytes]:
 
 def write_report(report: Mapping[str, Any], out_dir: Path) -> tuple[str, ...]:
     """Write every artifact (replacing a previous report's); their names, to be sealed."""
+    from engine.report.writer import OutputError, write_atomic
+
     files = render_all(report)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -65,18 +66,11 @@ def write_report(report: Mapping[str, Any], out_dir: Path) -> tuple[str, ...]:
             if stale not in files:
                 (out_dir / stale).unlink(missing_ok=True)
         for name, data in files.items():
-            _write_atomic(out_dir / name, data)
+            write_atomic(out_dir / name, data)
     except OSError as exc:
         raise ArtifactError(f"{out_dir}: cannot write the report: "
                             f"{exc.strerror or exc}") from None
+    except OutputError as exc:
+        raise ArtifactError(str(exc)) from None
     return tuple(files)
 
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write beside, flush to disk, rename over: a reader never sees half an artifact."""
-    temporary = path.with_name(f".{path.name}.partial")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)

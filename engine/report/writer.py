@@ -39,13 +39,15 @@ def writes_in_place(path: Path) -> bool:
     return not stat.S_ISREG(mode)
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (UTF-8, or ``bytes`` as they are: a PDF) to ``path`` atomically."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if writes_in_place(path):
         # Nothing to protect, and nothing to rename over. Append, not truncate: on a device
         # or FIFO it is the same, and /dev/stdout redirected to a log keeps what is in it.
         try:
-            with open(path, "a", encoding="utf-8") as handle:
-                handle.write(text)
+            with open(path, "ab") as handle:
+                handle.write(data)
         except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
         return
@@ -61,8 +63,8 @@ def write_atomic(path: Path, text: str) -> None:
         # unreadable to the CI step that uploads it. A new report gets what open() would
         # give it (0666 less the umask); a replaced one keeps its mode.
         os.fchmod(fd, _mode_for(target))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)

@@ -17,6 +17,8 @@ import pytest
 
 from engine.audit.artifacts import dump_json
 from engine.audit.seal import write_sums
+from engine.evaluate.rego import load_policy_set
+from engine.resources import policies_dir
 from tests.audit.story import build as build_story
 from tests.conftest import run_cli
 
@@ -93,7 +95,9 @@ def test_scope_and_period(story: dict[str, Any]) -> None:
         c[n] for n in ("c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10")]
     bundle = scope["policy_bundle"]
     assert bundle["from_commit"] == c["c10"]
-    assert len(bundle["digest"]) == 64 and bundle["policies"] > 20
+    builtin = load_policy_set([policies_dir() / "rego"])
+    assert bundle["digest"] == f"sha256:{builtin.digest}"
+    assert bundle["policies"] == len(builtin.metas)
     assert bundle["sources"] == ["builtin:rego"]
     assert scope["config_file"] == ".gitops-compliance.yaml"
     assert scope["fail_on"] == "high" and scope["checkov"] is False
@@ -186,7 +190,7 @@ def test_change_control_governance_and_red_merges(story: dict[str, Any]) -> None
     assert list(red) == [c["c3"], c["c4"], c["c9"]]
     assert [(b["policy_id"], b["resource"]) for b in red[c["c3"]]["new_blocking"]] == [
         ("IAM-01", "aws_iam_policy.ops"), ("IAM-05", "aws_iam_policy.ops")]
-    assert (red[c["c4"]]["verdict"], red[c["c4"]]["new_errors"]) == ("incomplete", 1)
+    assert (red[c["c4"]]["verdict"], red[c["c4"]]["errors"]) == ("incomplete", 1)
     assert red[c["c9"]]["new_blocking"] == [{
         "policy_id": "GXP-10", "severity": "high", "resource": "Deployment/ml/trainer",
         "file": "k8s/trainer.yaml", "line": 1}]
@@ -246,11 +250,13 @@ def test_control_matrix(story: dict[str, Any]) -> None:
 
 def test_html_and_markdown_show_the_rows(story: dict[str, Any]) -> None:
     html = (story["out"] / "report.html").read_text()
-    markdown = (story["out"] / "report.md").read_text()
+    # Markdown escapes punctuation (aws\_s3\_bucket) and breaks mentions: read it as text.
+    markdown = (story["out"] / "report.md").read_text().replace("\\", "").replace(
+        "\u200b", "")
     c = story["c"]
     for text in (html, markdown):
         assert "2026-Q3" in text
-        assert c["c9"][:12] in text  # the red merge and the trainer's introduction
+        assert c["c9"][:7] in text  # the red merge and the trainer's introduction
         assert "W-002" in text and "2026-11-10" in text and "CHG-1002" in text
         assert "aws_cloudwatch_log_group.audit" in text  # change control
         assert "Deployment/ml/trainer" in text

@@ -43,8 +43,9 @@ def test_headings_follow_the_report_order() -> None:
 
 def test_the_rows_an_auditor_checks() -> None:
     lines = render_markdown(sample_report()).splitlines()
-    assert ("| 21CFR11.10\\(c\\); Protection of records | 21CFR11; automated | **failed** | GXP-06, "
-            "CKV\\_AWS\\_19 | 12 | 2 | 2 | 0 | 10 | 3333333 2026-07-14 10:00 UTC | — |") in lines
+    assert ("| 21CFR11.10\\(c\\); Protection of records | 21CFR11; automated | **failed** | "
+            "GXP-06, CKV\\_AWS\\_19 | 12 | 2 | 2 | 0 | 10 | 3333333 2026-07-14 10:00 UTC "
+            "| — |") in lines
     assert ("| 21CFR11.10\\(b\\); Accurate and complete copies | 21CFR11; procedural | procedural; "
             "checked outside this tool | none \\(procedural\\) | 0 | 0 | 0 | 0 | 0 | — | — |"
             ) in lines
