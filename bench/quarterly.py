@@ -42,7 +42,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from quarterly_repo import build_repo, first_parent_commits, iac_files  # noqa: E402
+from quarterly_repo import PARTS, build_repo, first_parent_commits, iac_files  # noqa: E402
 
 TARGET_RATIO = 3.0
 
@@ -186,6 +186,8 @@ def main() -> int:
     parser.add_argument("--verify", type=int, default=3,
                         help="commits also scanned without the cache and compared (0: none)")
     parser.add_argument("--only", choices=("cold", "report", "loop"), action="append")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="corpus folders to copy, comma-separated (default: all four)")
     parser.add_argument("--repo", type=Path, help="reuse a repository built by --keep")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--json", type=Path, help="write every figure as JSON")
@@ -202,7 +204,8 @@ def main() -> int:
         repo = args.repo
         if repo is None:
             mark = time.perf_counter()
-            repo = build_repo(folder / "repo", args.commits, args.seed)
+            repo = build_repo(folder / "repo", args.commits, args.seed,
+                              parts=tuple(p for p in args.parts.split(",") if p))
             print(f"built {repo}: {len(iac_files(repo))} IaC files, "
                   f"{len(first_parent_commits(repo))} commits in 2026-Q3 "
                   f"({time.perf_counter() - mark:.1f} s)", flush=True)
