@@ -38,8 +38,9 @@ def unexpected_files(out_dir: Path) -> list[str]:
     return sorted(p.name for p in out_dir.iterdir() if p.name not in known)
 
 
-def render_all(report: Mapping[str, Any]) -> dict[str, bytes]:
-    """Every artifact's bytes, report.json first (PDF only with the ``pdf`` extra)."""
+def render_all(report: Mapping[str, Any], pdf: bool = True) -> dict[str, bytes]:
+    """Every artifact's bytes, report.json first; the PDF when ``pdf`` and the ``pdf``
+    extra (WeasyPrint) is installed."""
     from engine.audit.render_html import render_html
     from engine.audit.render_markdown import render_markdown
     from engine.audit.render_pdf import pdf_available, render_pdf
@@ -48,18 +49,17 @@ def render_all(report: Mapping[str, Any]) -> dict[str, bytes]:
     files = {REPORT_JSON: dump_json(report).encode("utf-8"),
              "report.html": html.encode("utf-8"),
              "report.md": render_markdown(report).encode("utf-8")}
-    if pdf_available():
-        pdf = render_pdf(html)
-        if pdf is not None:
-            files["report.pdf"] = pdf
+    if pdf and pdf_available():
+        files["report.pdf"] = render_pdf(html)
     return files
 
 
-def write_report(report: Mapping[str, Any], out_dir: Path) -> tuple[str, ...]:
+def write_report(report: Mapping[str, Any], out_dir: Path, pdf: bool = True
+                 ) -> tuple[str, ...]:
     """Write every artifact (replacing a previous report's); their names, to be sealed."""
     from engine.report.writer import OutputError, write_atomic
 
-    files = render_all(report)
+    files = render_all(report, pdf)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for stale in (*ARTIFACTS, *SEAL_FILES):  # a previous report's leftovers

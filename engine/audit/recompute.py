@@ -104,7 +104,7 @@ def _rendered_differences(directory: Path, rebuilt: dict[str, Any]) -> list[str]
     versions)."""
     from engine.audit.artifacts import render_all
 
-    expected = render_all(rebuilt)
+    expected = render_all(rebuilt, pdf=False)
     expected[REPORT_JSON] = dump_json(rebuilt).encode("utf-8")
     found = []
     for name, data in expected.items():

@@ -61,6 +61,10 @@ def add_parser(sub: Any) -> None:
                            help="Rego policies only (the report says so)")
     quarterly.add_argument("--no-cache", action="store_true",
                            help="do not read or write the result cache")
+    quarterly.add_argument("--no-pdf", action="store_true",
+                           help="do not write report.pdf even with the pdf extra installed "
+                                "(printing a large report takes longer than walking its "
+                                "history)")
     add_sign_argument(quarterly)
     verify = commands.add_parser(
         "verify", help="check a report folder against its SHA256SUMS (and signature)",

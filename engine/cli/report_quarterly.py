@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                                   use_checkov=not args.no_checkov,
                                   cache_dir=cache_dir(args.no_cache, root, True),
                                   extra_policies=tuple(Path(p) for p in args.policies)))
-        written = write_report(report, out_dir)
+        written = write_report(report, out_dir, pdf=not args.no_pdf)
     except (HistoryError, SourceError, ConfigError, ArtifactError) as exc:
         err.write(f"gitops-compliance: error: {exc}\n")
         return EXIT_USAGE

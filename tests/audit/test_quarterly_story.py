@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from engine.audit.artifacts import dump_json
+from engine.audit.render_pdf import pdf_available
 from engine.audit.seal import write_sums
 from engine.evaluate.rego import load_policy_set
 from engine.resources import policies_dir
@@ -23,6 +24,7 @@ from tests.audit.story import build as build_story
 from tests.conftest import run_cli
 
 Q3 = ("--quarter", "2026-Q3", "--as-of", "2026-10-15", "--no-checkov")
+NO_PDF = ("--no-pdf",)  # printing is tested once (the module's first run), not each time
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +70,12 @@ def test_exit_code_and_printed_digest(story: dict[str, Any]) -> None:
     checked = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=story["out"],
                              capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert {line.split("  ", 1)[1] for line in sums.decode().splitlines()} >= {
-        "report.json", "report.html", "report.md"}
+    sealed = {line.split("  ", 1)[1] for line in sums.decode().splitlines()}
+    assert sealed >= {"report.json", "report.html", "report.md"}
+    # With the pdf extra (scripts/test.sh installs it) the PDF is sealed with the rest.
+    assert ("report.pdf" in sealed) == pdf_available()
+    if pdf_available():
+        assert (story["out"] / "report.pdf").read_bytes().startswith(b"%PDF-")
 
 
 def test_scope_and_period(story: dict[str, Any]) -> None:
@@ -271,7 +277,7 @@ def test_deterministic_and_verifiable(story: dict[str, Any], tmp_path: Path) -> 
     folder, fails once a byte of evidence changes, and --recompute rebuilds it."""
     again = tmp_path / "again"
     run = run_cli("report", "quarterly", "--repo", str(story["repo"]), "--out", str(again),
-                  *Q3)
+                  *Q3, *NO_PDF)
     assert run.code == 1, run.err
     first = json.loads((story["out"] / "report.json").read_text())
     second = json.loads((again / "report.json").read_text())
@@ -295,8 +301,7 @@ def test_deterministic_and_verifiable(story: dict[str, Any], tmp_path: Path) -> 
     data["summary"]["totals"]["failed"] = 0
     (again / "report.json").write_text(dump_json(data))
     assert run_cli("report", "verify", str(again)).code == 1
-    write_sums(again, ["report.json", "report.html", "report.md"]
-               + (["report.pdf"] if (again / "report.pdf").exists() else []))
+    write_sums(again, ["report.json", "report.html", "report.md"])
     assert run_cli("report", "verify", str(again)).code == 0
     caught = run_cli("report", "verify", str(again), "--recompute", "--repo",
                      str(story["repo"]))

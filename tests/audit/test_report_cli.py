@@ -18,7 +18,7 @@ BAD_NS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ops\n"
 
 def _quarterly(repo: Path, out: Path, *extra: str) -> tuple[int, str, str, dict | None]:
     run = run_cli("report", "quarterly", "--repo", str(repo), "--out", str(out),
-                  "--no-checkov", *extra)
+                  "--no-checkov", "--no-pdf", *extra)
     report_file = out / "report.json"
     data = json.loads(report_file.read_text()) if report_file.exists() else None
     return run.code, run.out, run.err, data
