@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.audit.timeline import CommitScan
-from engine.model import Status
 
 
 def _evaluated_pairs(start: CommitScan | None, commits: Sequence[CommitScan]
@@ -69,8 +68,10 @@ def gate(start: CommitScan | None, commits: Sequence[CommitScan]
     its new errors."""
     out: dict[str, dict[str, Any]] = {}
     for previous, scan in _evaluated_pairs(start, commits):
-        failing_before = {fp for fp, seen in (previous.seen if previous else {}).items()
-                          if seen.finding.status is Status.FAILED}
+        # Present before, failed or waived: the PR check's baseline (the merge-base, judged
+        # on the same day) fails it too, so it is pre-existing, not new. A waiver expiring
+        # does not make a commit red; it makes the branch red, which the commit row shows.
+        failing_before = set(previous.seen) if previous else set()
         errors_before = {_error_key(e) for e in (previous.errors if previous else ())}
         new_blocking = sorted(
             (seen.finding for fp, seen in scan.seen.items()

@@ -61,7 +61,7 @@ def test_exit_code_and_printed_digest(story: dict[str, Any]) -> None:
     run = story["run"]
     # The trainer Deployment (GXP-10, high) fails at the period's end: blocked, exit 1.
     assert run.code == 1, run.err
-    assert "2026-Q3: 8 commit(s), blocked: 1 finding(s) at or above high" in run.out
+    assert "2026-Q3: 9 commit(s), blocked: 1 finding(s) at or above high" in run.out
     sums = (story["out"] / "SHA256SUMS").read_bytes()
     assert run.out.strip().splitlines()[-1] == (
         f"SHA256SUMS: sha256 {hashlib.sha256(sums).hexdigest()} (record this to detect any "
@@ -96,9 +96,9 @@ def test_scope_and_period(story: dict[str, Any]) -> None:
     assert scope["start_commit"] == c["c2"]
     assert scope["end_commit"] == c["c10"]
     # First-parent only: the feature branch's two commits are not the period's commits.
-    assert scope["commit_count"] == 8
+    assert scope["commit_count"] == 9
     assert [row["commit"] for row in report["commits"]] == [
-        c[n] for n in ("c3", "c4", "c5", "c6", "c7", "c8", "c9", "c10")]
+        c[n] for n in ("c3", "c4", "c5", "c6", "c7", "c7b", "c8", "c9", "c10")]
     bundle = scope["policy_bundle"]
     assert bundle["from_commit"] == c["c10"]
     builtin = load_policy_set([policies_dir() / "rego"])
@@ -204,6 +204,12 @@ def test_change_control_governance_and_red_merges(story: dict[str, Any]) -> None
     # c5 still had IAM-01 blocking, but not new: green, like the PR check would be.
     assert (rows[c["c5"]]["verdict"], rows[c["c5"]]["gate"]) == ("blocked", "green")
     assert rows[c["c9"]]["merge"] is True and rows[c["c8"]]["merge"] is False
+    # Between W-001's expiry (08-15) and W-002's approval (08-20) the legacy bucket fails:
+    # a waiver approved later does not reach back. Not new either: the gate stays green.
+    assert (rows[c["c7"]]["failed"], rows[c["c7"]]["waived"]) == (0, 1)
+    assert (rows[c["c7b"]]["failed"], rows[c["c7b"]]["waived"]) == (1, 0)
+    assert (rows[c["c7b"]]["verdict"], rows[c["c7b"]]["gate"]) == ("blocked", "green")
+    assert (rows[c["c8"]]["failed"], rows[c["c8"]]["waived"]) == (0, 1)
     assert (rows[c["c6"]]["resolved"], rows[c["c3"]]["introduced"]) == (2, 2)
 
 
