@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from engine.evaluate.rego import load_policy_set
 from engine.resources import policies_dir
 from tests.audit.story import build as build_story
 from tests.conftest import run_cli
+from tests.report.html_tree import parse
 
 Q3 = ("--quarter", "2026-Q3", "--as-of", "2026-10-15", "--no-checkov")
 NO_PDF = ("--no-pdf",)  # printing is tested once (the module's first run), not each time
@@ -313,3 +315,59 @@ def test_deterministic_and_verifiable(story: dict[str, Any], tmp_path: Path) -> 
                      str(story["repo"]))
     assert caught.code == 1
     assert "$.summary.totals.failed: folder has 0, rebuilt has 1" in caught.out
+
+
+def _named(story: dict[str, Any], text: str) -> str:
+    """The report with the story's commit ids written as their names (c3, c7b, ...) and the
+    values that follow the installed tools (bundle digest, versions) as placeholders."""
+    for name, sha in sorted(story["c"].items(), key=lambda item: -len(item[0])):
+        text = text.replace(sha, f"<{name}>")
+    report = json.loads(text)
+    report["generated_at"] = "<generated_at>"
+    report["tool"] = {name: "<version>" for name in report["tool"]}
+    digest = report["scope"]["policy_bundle"]["digest"]
+    return dump_json(report).replace(digest, "<bundle digest>")
+
+
+def test_every_number_and_row_against_the_reviewed_golden(story: dict[str, Any]) -> None:
+    """All of report.json, every number and row, against a file reviewed line by line
+    (tests/audit/golden/story-q3.json). A change to the policies or the builder that moves
+    a number fails here; regenerate with UPDATE_GOLDEN=1 and review the diff."""
+    actual = _named(story, (story["out"] / "report.json").read_text())
+    golden = Path(__file__).parent / "golden" / "story-q3.json"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(actual)
+    assert golden.is_file(), f"{golden} is missing: run with UPDATE_GOLDEN=1 and review it"
+    assert actual == golden.read_text()
+
+
+def test_the_html_shows_every_row_of_the_json(story: dict[str, Any]) -> None:
+    """Row by row, the page carries what report.json says: every clause with its status
+    and counts, every commit with its verdict and gate, every waiver with its state."""
+    report = story["report"]
+    page = parse((story["out"] / "report.html").read_text())
+    controls = {r.attrs["data-clause"]: r for r in page.by_id("controls-table").rows()}
+    assert list(controls) == [c["clause"] for c in report["controls"]]
+    for row in report["controls"]:
+        cells = controls[row["clause"]].cells()
+        assert controls[row["clause"]].attrs["data-status"] == row["status"]
+        assert cells[4:9] == [str(row[k]) for k in ("resources_evaluated",
+                                                     "resources_failing", "failed",
+                                                     "waived", "passed")], row["clause"]
+    commits = {r.attrs["data-commit"]: r for r in page.by_id("commits-table").rows()}
+    assert list(commits) == [c["commit"] for c in report["commits"]]
+    for row in report["commits"]:
+        html = commits[row["commit"]]
+        assert (html.attrs["data-verdict"], html.attrs["data-gate"]) == (row["verdict"],
+                                                                         row["gate"])
+        assert html.cells()[-7:] == [str(row[k]) for k in (
+            "failed", "blocking", "new_blocking", "waived", "introduced", "resolved",
+            "errors")]
+    waivers = {r.attrs["data-waiver"]: r for r in page.by_id("waivers-table").rows()}
+    assert {w: r.attrs["data-state"] for w, r in waivers.items()} == {
+        w["id"]: w["state"] for w in report["waivers"]["register"]}
+    introduced = {r.attrs["data-fingerprint"] for r in page.by_id("introduced-table").rows()}
+    assert introduced == {f["fingerprint"] for f in report["findings"]["introduced"]}
+    red = [r.attrs["data-commit"] for r in page.by_id("red-merges-table").rows()]
+    assert red == [r["commit"] for r in report["red_merges"]]
