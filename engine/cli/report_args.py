@@ -79,3 +79,6 @@ def add_parser(sub: Any) -> None:
                         help="with --recompute: the repository (default: current directory)")
     verify.add_argument("--no-cache", action="store_true",
                         help="with --recompute: do not use the result cache")
+    verify.add_argument("--policies", action="append", default=[], metavar="DIR",
+                        help="with --recompute: the extra policy directories the report was "
+                             "made with (report quarterly --policies); repeatable")

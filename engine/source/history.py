@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 
 from engine.source.git_repo import GitRepository
 
-# One record per commit: fields separated by NUL, records by the "\x1e" git prints first.
+# One record per commit, every field ended by NUL (``-z`` ends each record with one too):
+# nothing a committer writes can hold a NUL, so a fixed count of fields splits it exactly.
 _FIELDS = ("%H", "%P", "%an", "%ae", "%at", "%cn", "%ce", "%ct", "%s")
-_FORMAT = "%x1e" + "%x00".join(_FIELDS)
+_FORMAT = "%x00".join(_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,20 @@ def iso(moment: datetime) -> str:
 def first_parent_chain(repo: GitRepository, branch: str) -> list[CommitInfo]:
     """Every commit of ``branch``'s first-parent chain, oldest first."""
     text = repo.first_parent_log(repo.resolve(branch), _FORMAT)
-    commits = [_parse(record) for record in text.split("\x1e") if record.strip()]
+    fields = text.split("\x00")
+    if fields and fields[-1] == "":
+        fields.pop()  # the terminator of the last record
+    width = len(_FIELDS)
+    if len(fields) % width:
+        raise ValueError(f"git log printed {len(fields)} fields, not records of {width}")
+    commits = [_parse(fields[i:i + width]) for i in range(0, len(fields), width)]
     commits.reverse()
     return commits
 
 
-def _parse(record: str) -> CommitInfo:
-    sha, parents, an, ae, at, cn, ce, ct, subject = record.strip("\n").split("\x00", 8)
+def _parse(fields: list[str]) -> CommitInfo:
+    sha, parents, an, ae, at, cn, ce, ct, subject = (f.lstrip("\n") if i == 0 else f
+                                                     for i, f in enumerate(fields))
     return CommitInfo(sha=sha, parents=tuple(parents.split()), author=an, author_email=ae,
                       authored=datetime.fromtimestamp(int(at), UTC), committer=cn,
                       committer_email=ce, committed=datetime.fromtimestamp(int(ct), UTC),
