@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from engine.audit.build import ReportScope, build, end_day, sha256
-from engine.audit.timeline import ScanSettings, Timeline, walk
+from engine.audit.timeline import Days, ScanSettings, Timeline, walk
 from engine.source.git_repo import GitRepository
 from engine.source.history import first_parent_chain, split_by_period
 from engine.source.worktree import SourceError
@@ -61,7 +61,8 @@ def generate(request: Request, now: datetime | None = None) -> dict[str, Any]:
         settings = ScanSettings(scope=scope.paths, use_checkov=request.use_checkov,
                                 cache_dir=request.cache_dir, fail_on=scope.fail_on,
                                 extra_policies=request.extra_policies)
-        with walk(repo, start, commits, last_day, settings) as timeline:
+        days = Days(start=scope.period.since - timedelta(days=1), end=last_day)
+        with walk(repo, start, commits, days, settings) as timeline:
             evidence = policy_evidence(timeline, request.cache_dir)
             return build(scope, timeline, evidence, now or datetime.now(UTC))
     finally:

@@ -75,20 +75,27 @@ def _parse(fields: list[str]) -> CommitInfo:
                       subject=subject)
 
 
+def landed(chain: Sequence[CommitInfo]) -> list[datetime]:
+    """When each commit of the chain (oldest first) landed on the branch, as far as its
+    history can say: its committer date, or a parent's when that is later. A committer
+    date is whatever the committer's clock or GIT_COMMITTER_DATE said: a commit dated
+    before its parent cannot have landed before it, so it stays with the commit it
+    follows (and is flagged), rather than dropping out of every period and leaving its
+    changes to the next committer."""
+    latest: datetime | None = None
+    out = []
+    for commit in chain:
+        latest = commit.committed if latest is None else max(latest, commit.committed)
+        out.append(latest)
+    return out
+
+
 def split_by_period(chain: Sequence[CommitInfo], start: datetime, end: datetime
                     ) -> tuple[CommitInfo | None, list[CommitInfo]]:
-    """The commit the branch stood at when the period began (the last one committed before
-    ``start``; None when the branch did not exist yet) and the period's commits, oldest
-    first (committed in ``[start, end)``).
-
-    Committer dates along a first-parent chain are normally ascending; when a rebase or a
-    skewed clock breaks that, the chain's order wins: a commit belongs to the period if its
-    own date does, and the period's start state is the newest commit before the first one.
-    """
-    inside = [c for c in chain if start <= c.committed < end]
-    if inside:
-        first = chain.index(inside[0])
-        before = chain[first - 1] if first else None
-        return before, inside
-    earlier = [c for c in chain if c.committed < start]
-    return (earlier[-1] if earlier else None), []
+    """The commit the branch stood at when the period began (the last one that landed
+    before ``start``; None when the branch did not exist yet) and the period's commits,
+    oldest first (landed in ``[start, end)``, see :func:`landed`)."""
+    when = landed(chain)
+    before = [c for c, t in zip(chain, when, strict=True) if t < start]
+    inside = [c for c, t in zip(chain, when, strict=True) if start <= t < end]
+    return (before[-1] if before else None), inside

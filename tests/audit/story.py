@@ -14,7 +14,8 @@ Q3  c3 07-06 an admin policy (IAM-01, critical): merged red
     c8 08-20 waiver W-002 for the legacy bucket, expiring 11-10 (next quarter)
     c9 09-01 merge of feature/trainer (two commits, 08-25 and 08-28, not on the
        first-parent chain): the trainer Deployment lacks its labels (GXP-10): red
-    c10 09-15 config: an exclusion and a severity override (governance change)
+    c10 09-15 config: an exclusion and a severity override (governance change), and the
+       vendored module the exclusion hides: the gate (the parent's config) saw it: red
 Q4  c11 10-05 after the period
 """
 

@@ -195,7 +195,11 @@ def test_change_control_governance_and_red_merges(story: dict[str, Any]) -> None
          "path": ".gitops-compliance.yaml"}]
     red = {r["commit"]: r for r in report["red_merges"]}
     c = story["c"]
-    assert list(red) == [c["c3"], c["c4"], c["c9"]]
+    assert list(red) == [c["c3"], c["c4"], c["c9"], c["c10"]]
+    # c10 adds a vendored bucket and excludes its folder in the same commit: the gate
+    # reads the config from the first parent, so it saw the bucket, and was red.
+    assert [(b["policy_id"], b["resource"], b["file"]) for b in red[c["c10"]]["new_blocking"]
+            ] == [("GXP-10", "aws_s3_bucket.vendored", "vendor/mod/main.tf")]
     assert [(b["policy_id"], b["resource"]) for b in red[c["c3"]]["new_blocking"]] == [
         ("IAM-01", "aws_iam_policy.ops"), ("IAM-05", "aws_iam_policy.ops")]
     assert (red[c["c4"]]["verdict"], red[c["c4"]]["errors"]) == ("incomplete", 1)
@@ -251,7 +255,10 @@ def test_control_matrix(story: dict[str, Any]) -> None:
     assert access["first_seen"]["commit"] == c["c3"]  # IAM-01, the first failure in Q3
     assert access["fixed_in"] is None  # still failing (the trainer) at the end
     authority = rows["21CFR11.10(g)"]  # IAM only: failed at c3, fixed at c6
-    assert authority["status"] == "passed"
+    # Its Rego policies pass at the end, but Checkov (which checks it too) did not run:
+    # not "passed", and the note says why.
+    assert authority["status"] == "not-evaluated"
+    assert authority["note"].startswith("Checkov was not run (--no-checkov): ")
     assert authority["first_seen"]["commit"] == c["c3"]
     assert authority["fixed_in"] == _cite(story, "c6")
     assert authority["resources_evaluated"] == 1  # aws_iam_policy.ops
