@@ -64,6 +64,7 @@ def test_a_tree_naming_paths_outside_is_never_written_nor_deleted(tmp_path: Path
     commit(repo, "2026-07-07T09:00:00Z", "revert", {"tf/main.tf": BUCKET + "\n"})
     code, _out, err, report = _quarterly(repo, tmp_path / "out")
     assert report is not None, err
+    assert code == 1  # the end tree is whole again; its bucket lacks its GxP tags
     assert (victim / "pwned.tf").read_text() == "ORIGINAL"  # not written, not removed
     [error] = [e for e in report["errors"]["historical"] if e["code"] == "path-error"]
     assert error["file"].startswith("../") and error["file"].endswith("pwned.tf")
