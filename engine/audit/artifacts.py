@@ -13,13 +13,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.model import EXIT_INCOMPLETE, EXIT_USAGE
+
 REPORT_JSON = "report.json"
 ARTIFACTS = (REPORT_JSON, "report.html", "report.md", "report.pdf")
 SEAL_FILES = ("SHA256SUMS", "SHA256SUMS.sig", "SHA256SUMS.asc")
 
 
 class ArtifactError(Exception):
-    pass
+    """The folder cannot take the report: 2 when it is the wrong folder (other files in
+    it), 3 when writing failed (DESIGN.md §4: an output not written is incomplete)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def dump_json(report: Mapping[str, Any]) -> str:
@@ -27,19 +34,33 @@ def dump_json(report: Mapping[str, Any]) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
-def unexpected_files(out_dir: Path) -> list[str]:
-    """Files in ``out_dir`` that no report writes (a folder of other things must not be
-    sealed into the evidence, nor overwritten)."""
-    if not out_dir.exists():
-        return []
-    if not out_dir.is_dir():
-        return [out_dir.name]
+def prepare_folder(out_dir: Path) -> None:
+    """Make sure ``out_dir`` can take a report before any work is done: created if need
+    be; it must hold nothing but a previous report's regular files (a folder of other
+    things must not be sealed into the evidence, nor overwritten, and a link where an
+    artifact goes would write outside it)."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        entries = sorted(out_dir.iterdir())
+    except OSError as exc:
+        raise ArtifactError(f"--out {out_dir}: cannot use it: {exc.strerror or exc}",
+                            EXIT_INCOMPLETE) from None
     known = set(ARTIFACTS) | set(SEAL_FILES)
-    return sorted(p.name for p in out_dir.iterdir() if p.name not in known)
+    foreign = [p.name for p in entries if p.name not in known]
+    if foreign:
+        raise ArtifactError(f"--out {out_dir}: holds files that are not a report's "
+                            f"({', '.join(foreign[:3])}): choose a new or empty folder",
+                            EXIT_USAGE)
+    links = [p.name for p in entries if p.is_symlink() or not p.is_file()]
+    if links:
+        raise ArtifactError(f"--out {out_dir}: {', '.join(links[:3])} is not a regular "
+                            "file (a link or a folder): a report is never written through "
+                            "one", EXIT_USAGE)
 
 
-def render_all(report: Mapping[str, Any]) -> dict[str, bytes]:
-    """Every artifact's bytes, report.json first (PDF only with the ``pdf`` extra)."""
+def render_all(report: Mapping[str, Any], pdf: bool = True) -> dict[str, bytes]:
+    """Every artifact's bytes, report.json first; the PDF when ``pdf`` and the ``pdf``
+    extra (WeasyPrint) is installed."""
     from engine.audit.render_html import render_html
     from engine.audit.render_markdown import render_markdown
     from engine.audit.render_pdf import pdf_available, render_pdf
@@ -48,18 +69,17 @@ def render_all(report: Mapping[str, Any]) -> dict[str, bytes]:
     files = {REPORT_JSON: dump_json(report).encode("utf-8"),
              "report.html": html.encode("utf-8"),
              "report.md": render_markdown(report).encode("utf-8")}
-    if pdf_available():
-        pdf = render_pdf(html)
-        if pdf is not None:
-            files["report.pdf"] = pdf
+    if pdf and pdf_available():
+        files["report.pdf"] = render_pdf(html)
     return files
 
 
-def write_report(report: Mapping[str, Any], out_dir: Path) -> tuple[str, ...]:
+def write_report(report: Mapping[str, Any], out_dir: Path, pdf: bool = True
+                 ) -> tuple[str, ...]:
     """Write every artifact (replacing a previous report's); their names, to be sealed."""
     from engine.report.writer import OutputError, write_atomic
 
-    files = render_all(report)
+    files = render_all(report, pdf)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for stale in (*ARTIFACTS, *SEAL_FILES):  # a previous report's leftovers
@@ -69,8 +89,8 @@ def write_report(report: Mapping[str, Any], out_dir: Path) -> tuple[str, ...]:
             write_atomic(out_dir / name, data)
     except OSError as exc:
         raise ArtifactError(f"{out_dir}: cannot write the report: "
-                            f"{exc.strerror or exc}") from None
+                            f"{exc.strerror or exc}", EXIT_INCOMPLETE) from None
     except OutputError as exc:
-        raise ArtifactError(str(exc)) from None
+        raise ArtifactError(str(exc), EXIT_INCOMPLETE) from None
     return tuple(files)
 

@@ -58,13 +58,14 @@ def build(scope: ReportScope, timeline: Timeline, evidence: Mapping[str, Any],
     from engine.library.controls import load_control_catalogs
 
     evidence_map = controls_matrix.Evidence(load_control_catalogs())
-    found = lifecycle.episodes(timeline.start, commits)
+    found = lifecycle.episodes(timeline.start, commits, end)
     fix = lifecycle.remediation(found, until)
     gate = changes.gate(timeline.start, commits)
     families = controls_matrix.by_family(result, metas)
     change_control = changes.change_control(timeline.start, commits, cite)
-    matrix = controls_matrix.matrix(result, metas, evidence_map, timeline.start, commits,
-                                    cite, (len(change_control), len(end.validated)))
+    matrix = controls_matrix.matrix(end, metas, evidence_map, timeline.start, commits,
+                                    cite, (len(change_control), len(end.validated)),
+                                    checkov_ran="checkov" in result.versions)
     waivers = register(timeline.start, commits, end, last_day, scope.period.next().until,
                        cite)
     introduced = [e for e in found if e.introduced is not None]
@@ -112,7 +113,7 @@ def build(scope: ReportScope, timeline: Timeline, evidence: Mapping[str, Any],
         "red_merges": [{**cite[sha], "verdict": g["verdict"],
                         "new_blocking": g["new_blocking"], "errors": g["new_errors"]}
                        for sha, g in gate.items() if g["red"]],
-        "commits": [_commit_row(s, gate, found) for s in commits],
+        "commits": _commit_rows(timeline.start, commits, gate, found),
         "errors": {"end_snapshot": [_error(e) for e in result.errors],
                    "historical": _historical_errors(commits)},
         "evidence": dict(evidence),
@@ -250,6 +251,20 @@ def _trend(period: Period, start: CommitScan | None, end: CommitScan,
                   old.get(name, {}).get("failed", 0)}
                  for name in sorted(set(old) | set(new))]
     return {"previous": previous, "current": current, "by_family": by_family}
+
+
+def _commit_rows(start: CommitScan | None, commits: Sequence[CommitScan],
+                 gate: Mapping[str, dict[str, Any]], found: Sequence[lifecycle.Episode]
+                 ) -> list[dict[str, Any]]:
+    rows = []
+    latest = start.commit.committed if start is not None else None
+    for scan in commits:
+        # Committed (by its own date) before a commit it follows: see history.landed.
+        out_of_order = latest is not None and scan.commit.committed < latest
+        latest = scan.commit.committed if latest is None else max(latest,
+                                                                   scan.commit.committed)
+        rows.append({**_commit_row(scan, gate, found), "out_of_order": out_of_order})
+    return rows
 
 
 def _commit_row(scan: CommitScan, gate: Mapping[str, dict[str, Any]],

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from engine.audit.lifecycle import covers, unread
 from engine.audit.timeline import CommitScan
-from engine.model import Status
 
 
 def _evaluated_pairs(start: CommitScan | None, commits: Sequence[CommitScan]
@@ -38,13 +38,18 @@ def change_control(start: CommitScan | None, commits: Sequence[CommitScan],
             continue
         before = previous.validated if previous is not None else {}
         after = scan.validated
+        # What either side could not read says nothing: no change is recorded for it.
+        missing = [unread(s.errors) for s in (previous, scan) if s is not None]
         touched = []
         for key in sorted(set(before) | set(after)):
             old, new = before.get(key), after.get(key)
             if old is not None and new is not None and old[0] == new[0]:
                 continue
-            change = "added" if old is None else "removed" if new is None else "modified"
             unit, _, address = key.partition("|")
+            files = {side[1] for side in (old, new) if side is not None}
+            if any(covers(m, unit, f) for m in missing for f in files):
+                continue
+            change = "added" if old is None else "deleted" if new is None else "modified"
             touched.append({"address": address, "unit": unit,
                             "file": (new or old or ("", ""))[1], "change": change})
         if touched:
@@ -69,20 +74,28 @@ def gate(start: CommitScan | None, commits: Sequence[CommitScan]
     its new errors."""
     out: dict[str, dict[str, Any]] = {}
     for previous, scan in _evaluated_pairs(start, commits):
-        failing_before = {fp for fp, seen in (previous.seen if previous else {}).items()
-                          if seen.finding.status is Status.FAILED}
+        # Present before, failed or waived: the PR check's baseline (the merge-base, judged
+        # on the same day) fails it too, so it is pre-existing, not new. A waiver expiring
+        # does not make a commit red; it makes the branch red, which the commit row shows.
+        failing_before = set(previous.seen) if previous else set()
         errors_before = {_error_key(e) for e in (previous.errors if previous else ())}
+        # The gate judged the tree with the first parent's config and waivers: when the
+        # commit changed them, that scan decides (a commit cannot waive its own violation).
+        judged = scan.gate_seen if scan.gate_seen is not None else scan.seen
+        verdict = scan.gate_verdict or scan.verdict
+        if scan.verdict == "invalid":
+            verdict = "invalid"
         new_blocking = sorted(
-            (seen.finding for fp, seen in scan.seen.items()
+            (seen.finding for fp, seen in judged.items()
              if seen.blocks and fp not in failing_before),
             key=lambda f: f.sort_key())
         new_errors = [e for e in scan.errors if _error_key(e) not in errors_before]
         out[scan.commit.sha] = {
-            "verdict": scan.verdict,
+            "verdict": verdict,
             "new_blocking": [{"policy_id": f.policy_id, "severity": f.severity.value,
                               "resource": f.resource, "file": f.file, "line": f.line}
                              for f in new_blocking],
             "new_errors": len(new_errors),
-            "red": bool(new_blocking or new_errors or scan.verdict == "invalid"),
+            "red": bool(new_blocking or new_errors or verdict == "invalid"),
         }
     return out

@@ -108,14 +108,17 @@ def failing_clauses(scan: CommitScan, evidence: Evidence) -> set[str]:
 REPORT_ROWS = frozenset({"GXP-11"})
 
 
-def matrix(end: ScanResult, metas: Sequence[PolicyMeta], evidence: Evidence,
+def matrix(end: CommitScan, metas: Sequence[PolicyMeta], evidence: Evidence,
            start: CommitScan | None, commits: Sequence[CommitScan],
-           cite: Mapping[str, dict[str, str]], recorded: tuple[int, int] = (0, 0)
-           ) -> list[dict[str, Any]]:
+           cite: Mapping[str, dict[str, str]], recorded: tuple[int, int] = (0, 0),
+           checkov_ran: bool = True) -> list[dict[str, Any]]:
     """One row per clause, in catalog order. ``recorded``: (commits in the change-control
-    section, validated resources at the period's end), for clauses met by the report."""
-    counts = tallies(end, metas, evidence)
-    history = [s for s in ([start] if start is not None else []) + list(commits)
+    section, validated resources at the period's end), for clauses met by the report.
+    The history ends with the period-end snapshot (judged on the period's last day)."""
+    assert end.result is not None
+    counts = tallies(end.result, metas, evidence)
+    rego = {m.id for m in metas}
+    history = [s for s in ([start] if start is not None else []) + list(commits) + [end]
                if s.evaluated]
     failing_at = [(s, failing_clauses(s, evidence)) for s in history]
     rows = []
@@ -125,11 +128,18 @@ def matrix(end: ScanResult, metas: Sequence[PolicyMeta], evidence: Evidence,
         note = ""
         names = evidence.policies[control.id]
         if names and names <= REPORT_ROWS:
-            status = "passed"
             tally.evaluated.update(f"validated:{i}" for i in range(recorded[1]))
+            status = "passed" if recorded[1] or recorded[0] else "not-evaluated"
             note = (f"met by this report: the change-control section records the "
-                    f"{recorded[0]} commit(s) that touched the {recorded[1]} resource(s) "
-                    "tagged validation-status=validated")
+                    f"{recorded[0]} commit(s) that touched resources tagged "
+                    f"validation-status=validated ({recorded[1]} at the period's end)")
+        unchecked = sorted(n for n in names - REPORT_ROWS if n not in rego)
+        if not checkov_ran and unchecked and status != "procedural":
+            note = (f"Checkov was not run (--no-checkov): {len(unchecked)} of this clause's "
+                    f"checks were not evaluated ({', '.join(unchecked[:5])}"
+                    f"{', ...' if len(unchecked) > 5 else ''})")
+            if status == "passed":
+                status = "not-evaluated"
         first_seen = fixed_in = None
         was_failing = False
         for scan, failing in failing_at:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from engine.audit.build import ReportScope, build, end_day, sha256
-from engine.audit.timeline import ScanSettings, Timeline, walk
+from engine.audit.timeline import Days, ScanSettings, Timeline, walk
 from engine.source.git_repo import GitRepository
 from engine.source.history import first_parent_chain, split_by_period
 from engine.source.worktree import SourceError
@@ -28,6 +28,10 @@ class Request:
     use_checkov: bool = True
     cache_dir: Path | None = None
     extra_policies: tuple[Path, ...] = ()
+    # --recompute: the end commit the report recorded. History is read from it (it must
+    # still be on the branch's first-parent chain), so commits that landed later, even
+    # dated inside the period, do not change a report made before they existed.
+    end_commit: str | None = None
 
 
 def generate(request: Request, now: datetime | None = None) -> dict[str, Any]:
@@ -40,6 +44,13 @@ def generate(request: Request, now: datetime | None = None) -> dict[str, Any]:
     repo = GitRepository(request.repo)
     try:
         chain = first_parent_chain(repo, scope.branch)
+        if request.end_commit is not None:
+            shas = [c.sha for c in chain]
+            if request.end_commit not in shas:
+                raise SourceError(f"the report's end commit {request.end_commit[:12]} is not "
+                                  f"on {scope.branch}'s first-parent history any more (was "
+                                  "it rewritten?)")
+            chain = chain[:shas.index(request.end_commit) + 1]
         last_day = end_day(scope.period, scope.as_of)
         # Commits after --as-of are not part of the period yet, whatever their dates say.
         cutoff = min(scope.period.end, _day_after(last_day))
@@ -50,7 +61,8 @@ def generate(request: Request, now: datetime | None = None) -> dict[str, Any]:
         settings = ScanSettings(scope=scope.paths, use_checkov=request.use_checkov,
                                 cache_dir=request.cache_dir, fail_on=scope.fail_on,
                                 extra_policies=request.extra_policies)
-        with walk(repo, start, commits, last_day, settings) as timeline:
+        days = Days(start=scope.period.since - timedelta(days=1), end=last_day)
+        with walk(repo, start, commits, days, settings) as timeline:
             evidence = policy_evidence(timeline, request.cache_dir)
             return build(scope, timeline, evidence, now or datetime.now(UTC))
     finally:
@@ -85,9 +97,13 @@ def policy_evidence(timeline: Timeline, cache_dir: Path | None) -> dict[str, Any
 
         cache = ResultCache(cache_dir)
         cached = cache.get("policy-tests", key)
-        if isinstance(cached, dict) and "policy_tests" in cached:
-            _EVIDENCE[key] = cached
-            return cached
+        try:
+            evidence = _canonical(cached)
+        except (KeyError, TypeError):
+            pass  # an entry of another layout: run the tests again
+        else:
+            _EVIDENCE[key] = evidence
+            return evidence
     evidence = _run_policy_tests(timeline)
     if cache is not None:
         cache.put("policy-tests", key, evidence)
@@ -98,6 +114,18 @@ def policy_evidence(timeline: Timeline, cache_dir: Path | None) -> dict[str, Any
 # This process's policy-test outcomes by key: a report and its --recompute (or a test
 # session) run the same bundle's tests once.
 _EVIDENCE: dict[str, dict[str, Any]] = {}
+
+
+def _canonical(evidence: Any) -> dict[str, Any]:
+    """The evidence in report.json's key order, whatever order it was stored in (the cache
+    sorts keys): report.json's bytes must not depend on a warm or a cold cache."""
+    tests = evidence["policy_tests"]
+    return {"policy_tests": {
+        "passed": int(tests["passed"]), "failed": int(tests["failed"]),
+        "errors": int(tests["errors"]), "bundle_digest": str(tests["bundle_digest"]),
+        "failures": [{"test": str(f["test"]), "file": str(f["file"]),
+                      "message": str(f["message"])} for f in tests["failures"]],
+    }}
 
 
 def _run_policy_tests(timeline: Timeline) -> dict[str, Any]:

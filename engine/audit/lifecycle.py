@@ -42,9 +42,12 @@ class Episode:
         return round((stop - self.introduced.committed).total_seconds() / 86400, 2)
 
 
-def episodes(start: CommitScan | None, commits: Sequence[CommitScan]) -> list[Episode]:
+def episodes(start: CommitScan | None, commits: Sequence[CommitScan],
+             end: CommitScan | None = None) -> list[Episode]:
     """Every episode that was open at some point of the period, in order of introduction
-    (those already open at the start first), then fingerprint."""
+    (those already open at the start first), then fingerprint. Those still open show the
+    state of the period-end snapshot (``end``: judged on the period's last day, when a
+    waiver may have expired since the last commit)."""
     open_: dict[str, tuple[Seen, CommitInfo | None]] = {}
     if start is not None and start.evaluated:
         open_ = {fp: (seen, None) for fp, seen in start.seen.items()}
@@ -52,17 +55,19 @@ def episodes(start: CommitScan | None, commits: Sequence[CommitScan]) -> list[Ep
     for scan in commits:
         if not scan.evaluated:
             continue
-        unread = _unread(scan.errors)
+        missing = unread(scan.errors)
         for fp in sorted(set(open_) - set(scan.seen)):
             seen, since = open_[fp]
-            if _covers(unread, seen):
+            if covers(missing, seen.finding.unit, seen.finding.file):
                 continue  # not read at this commit: state unknown, keep it open
             done.append(Episode(fp, seen, since, scan.commit))
             del open_[fp]
         for fp, seen in scan.seen.items():
             since = open_[fp][1] if fp in open_ else scan.commit
             open_[fp] = (seen, since)
-    done.extend(Episode(fp, seen, since, None) for fp, (seen, since) in open_.items())
+    final = end.seen if end is not None and end.evaluated else {}
+    done.extend(Episode(fp, final.get(fp, seen), since, None)
+                for fp, (seen, since) in open_.items())
     return sorted(done, key=_order)
 
 
@@ -72,7 +77,7 @@ def _order(episode: Episode) -> tuple[object, ...]:
             episode.resolved.committed.timestamp() if episode.resolved else float("inf"))
 
 
-def _unread(errors: Sequence[ScanError]) -> tuple[set[str], set[str]]:
+def unread(errors: Sequence[ScanError]) -> tuple[set[str], set[str]]:
     """The units and files a commit's errors say were not fully read. The Kubernetes unit
     is every manifest of the scope, each read on its own: an error there costs its file
     only. A Terraform module or a chart is read (or rendered) as a whole."""
@@ -80,11 +85,11 @@ def _unread(errors: Sequence[ScanError]) -> tuple[set[str], set[str]]:
             {e.file for e in errors if e.file})
 
 
-def _covers(unread: tuple[set[str], set[str]], seen: Seen) -> bool:
-    units, files = unread
-    finding = seen.finding
-    return finding.unit in units or finding.file in files or any(
-        finding.file.startswith(f.rstrip("/") + "/") for f in files)
+def covers(missing: tuple[set[str], set[str]], unit: str, file: str) -> bool:
+    """Whether what is at ``unit`` and ``file`` was not (fully) read, by :func:`unread`."""
+    units, files = missing
+    return unit in units or file in files or any(
+        file.startswith(f.rstrip("/") + "/") for f in files)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ _SHOWN = 20  # differences listed before "and N more"
 
 
 def recompute(directory: Path, out: TextIO, err: TextIO, repo: Path = Path("."),
-              use_cache: bool = True) -> int:
+              use_cache: bool = True, extra_policies: tuple[Path, ...] = ()) -> int:
     from engine.audit.build import ReportScope
     from engine.audit.generate import Request, generate
     from engine.audit.period import PeriodError, parse_period
@@ -48,7 +48,9 @@ def recompute(directory: Path, out: TextIO, err: TextIO, repo: Path = Path("."),
             as_of=date.fromisoformat(period["as_of"]), fail_on=scope.get("fail_on_option"))
         rebuilt = generate(Request(repo=root, scope=report_scope,
                                    use_checkov=bool(scope.get("checkov", True)),
-                                   cache_dir=cache_dir(not use_cache, root, True)),
+                                   cache_dir=cache_dir(not use_cache, root, True),
+                                   extra_policies=extra_policies,
+                                   end_commit=scope["end_commit"]),
                            now=datetime.strptime(recorded[GENERATED_AT],
                                                  "%Y-%m-%dT%H:%M:%SZ"))
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -59,6 +61,13 @@ def recompute(directory: Path, out: TextIO, err: TextIO, repo: Path = Path("."),
         err.write(f"gitops-compliance: error: --recompute: {clean(str(exc))}\n")
         return EXIT_USAGE
     rebuilt[GENERATED_AT] = recorded[GENERATED_AT]
+    recorded_bundle = scope["policy_bundle"]["digest"]
+    rebuilt_bundle = rebuilt["scope"]["policy_bundle"]["digest"]
+    if rebuilt_bundle != recorded_bundle:
+        out.write(f"recompute: the policy bundle differs: the folder records "
+                  f"{clean(str(recorded_bundle))}, this installation and repository give "
+                  f"{rebuilt_bundle} (the same gitops-compliance version and the same "
+                  "--policies are needed)\n")
     differences = list(diff(recorded, rebuilt))
     differences += _rendered_differences(directory, rebuilt)
     for line in differences[:_SHOWN]:
@@ -69,9 +78,36 @@ def recompute(directory: Path, out: TextIO, err: TextIO, repo: Path = Path("."),
         out.write(f"RECOMPUTE MISMATCH: {len(differences)} difference(s) between the folder "
                   "and the report rebuilt from the repository\n")
         return 1
-    out.write(f"recompute: report.json rebuilt from {scope['branch']} "
-              f"({scope['end_commit'][:12]}) matches, and so do the rendered artifacts\n")
+    checked = ", ".join(n for n in ("report.json", "report.html", "report.md", "report.pdf")
+                        if n in _compared(directory))
+    out.write(f"recompute: {checked} rebuilt from the repository match the folder\n"
+              f"recompute: scope: {clean(scope_line(scope))}\n")
+    if (directory / "report.pdf").exists() and "report.pdf" not in _compared(directory):
+        out.write("recompute: report.pdf NOT checked: WeasyPrint (the pdf extra) is not "
+                  "installed here; it is covered by SHA256SUMS only\n")
     return 0
+
+
+def scope_line(scope: dict[str, Any]) -> str:
+    """What was rebuilt, in full: a report of another branch, period, as-of, path or
+    threshold rebuilds just as faithfully, so the auditor must read this line."""
+    period = scope["period"]
+    return (f"repository {scope['repository']}, branch {scope['branch']}, period "
+            f"{period['label']} ({period['since']}..{period['until']}), as of "
+            f"{period['as_of']}, paths {', '.join(scope['paths'])}, fail-on "
+            f"{scope['fail_on']}, {'Rego and Checkov' if scope.get('checkov') else 'Rego only'}"
+            f", end commit {scope['end_commit']}")
+
+
+def _compared(directory: Path) -> tuple[str, ...]:
+    """The artifacts recompute compares byte for byte: the PDF too when WeasyPrint is here
+    (the same version prints the same bytes)."""
+    from engine.audit.render_pdf import pdf_available
+
+    names: tuple[str, ...] = ("report.json", "report.html", "report.md")
+    if (directory / "report.pdf").exists() and pdf_available():
+        names += ("report.pdf",)
+    return names
 
 
 def diff(recorded: Any, rebuilt: Any, path: str = "$") -> Iterator[str]:
@@ -99,20 +135,21 @@ def _short(value: Any) -> str:
 
 
 def _rendered_differences(directory: Path, rebuilt: dict[str, Any]) -> list[str]:
-    """The artifacts as the rebuilt report renders them, against the folder's bytes (the
-    PDF is left to SHA256SUMS: a PDF renderer's output is not byte-stable across
-    versions)."""
+    """The artifacts as the rebuilt report renders them, against the folder's bytes. The
+    PDF is compared when WeasyPrint is installed here (a different WeasyPrint version may
+    print different bytes: the message says so)."""
     from engine.audit.artifacts import render_all
 
-    expected = render_all(rebuilt)
+    compared = _compared(directory)
+    expected = render_all(rebuilt, pdf="report.pdf" in compared)
     expected[REPORT_JSON] = dump_json(rebuilt).encode("utf-8")
     found = []
     for name, data in expected.items():
-        if name == "report.pdf":
-            continue
         path = directory / name
         if not path.is_file():
             found.append(f"{name}: missing from the folder")
         elif path.read_bytes() != data:
-            found.append(f"{name}: differs from the one rendered from the rebuilt report")
+            found.append(f"{name}: differs from the one rendered from the rebuilt report"
+                         + (" (or was printed by another WeasyPrint version)"
+                            if name == "report.pdf" else ""))
     return found

@@ -212,6 +212,9 @@ def _cover(report: Mapping[str, Any]) -> Cover:
     if not period["complete"]:
         incomplete.append(f"The period is not over: as of {period['as_of']} the report covers "
                           f"{period['since']} to {period['as_of']} only.")
+    if not scope["checkov"]:
+        incomplete.append("Checkov was not run (--no-checkov): only the Rego policies "
+                          "judged the period; clauses its checks evidence are marked.")
     tests = report["evidence"]["policy_tests"]
     if tests["failed"] or tests["errors"]:
         incomplete.append(f"{tests['failed']} policy test(s) failed and {tests['errors']} "
@@ -490,7 +493,9 @@ def _red_merges(report: Mapping[str, Any]) -> Section:
 def _commits(report: Mapping[str, Any]) -> Section:
     rows = tuple(Row((*_commit_cells(c),
                       _status(c["verdict"], "merge" if c["merge"] else "",
-                              "" if c["evaluated"] else "not evaluated: see Scan errors"),
+                              "" if c["evaluated"] else "not evaluated: see Scan errors",
+                              "committer date earlier than a commit it follows"
+                              if c["out_of_order"] else ""),
                       _status("failed" if c["gate"] == "red" else "passed", c["gate"]),
                       _num(c["failed"]),
                       _num(c["blocking"]), _num(c["new_blocking"]), _num(c["waived"]),

@@ -52,19 +52,31 @@ class Seen:
 class CommitScan:
     """What the scan of one commit's tree found. ``result`` is kept only for the two
     snapshots the report details (period start and end); other commits keep the failed
-    and waived findings, the errors and the verdict."""
+    and waived findings, the errors and the verdict.
+
+    ``seen`` is keyed by fingerprint; a second finding with the same fingerprint (the same
+    object copied into another file of the unit) is ``<fingerprint>#1``, and so on, in the
+    scan's order: a copy is a violation of its own, a move keeps the key.
+    """
 
     commit: CommitInfo
-    evaluated: bool  # False: the commit's own config could not be read (see ``errors``)
+    evaluated: bool  # False: no config could be read at all (see ``errors``)
     verdict: str
-    seen: dict[str, Seen] = field(default_factory=dict)  # fingerprint -> finding
+    seen: dict[str, Seen] = field(default_factory=dict)
     errors: tuple[ScanError, ...] = ()
     changed: dict[str, str] = field(default_factory=dict)  # path -> added|modified|deleted
     governance: tuple[GovernanceChange, ...] = ()
     # "<unit>|<address>" -> (digest of its configuration, file) for validated resources
     validated: dict[str, tuple[str, str]] = field(default_factory=dict)
-    waivers: tuple[Waiver, ...] = ()  # the commit's waivers file (empty when none/invalid)
+    waivers: tuple[Waiver, ...] = ()  # the waivers in force in the file (carried over a
+    #                                   commit whose file could not be read)
     result: ScanResult | None = None
+    config: Config | None = None  # the config the tree was judged with
+    waivers_bytes: bytes | None = None  # the waivers file as committed (None: none)
+    # The PR check reads config and waivers from the merge-base: for a commit that changed
+    # them, its tree judged with its first parent's (what the gate saw); else None.
+    gate_seen: dict[str, Seen] | None = None
+    gate_verdict: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ class ScanSettings:
     scope: tuple[str, ...]
     use_checkov: bool
     cache_dir: Path | None
-    fail_on: str | None  # --fail-on for the period end's exit code; None: each config's
+    fail_on: str | None  # --fail-on: the period end's threshold only; None: its config's
     extra_policies: tuple[Path, ...] = ()
 
 
@@ -93,18 +105,27 @@ class HistoryError(Exception):
     """The period end cannot be evaluated at all (its config or policies are invalid)."""
 
 
+@dataclass(frozen=True)
+class Days:
+    """The days the start and end trees are judged on (the previous period's last day and
+    this period's last day, or --as-of): what each period's own report said of them."""
+
+    start: date
+    end: date
+
+
 @contextlib.contextmanager
 def walk(repo: GitRepository, start: CommitInfo | None, commits: Sequence[CommitInfo],
-         end_day: date, settings: ScanSettings) -> Iterator[Timeline]:
+         days: Days, settings: ScanSettings) -> Iterator[Timeline]:
     folder = Path(tempfile.mkdtemp(prefix="gitops-compliance-history-"))
     try:
-        yield _walk(repo, start, commits, end_day, settings, folder / "tree")
+        yield _walk(repo, start, commits, days, settings, folder / "tree")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def _walk(repo: GitRepository, start: CommitInfo | None, commits: Sequence[CommitInfo],
-          end_day: date, settings: ScanSettings, root: Path) -> Timeline:
+          days: Days, settings: ScanSettings, root: Path) -> Timeline:
     from engine.evaluate.rego import EngineMismatchError, PolicyLoadError, load_policy_set
     from engine.evaluate.rego.engine_check import check_engine
     from engine.pipeline import policy_dirs
@@ -118,86 +139,174 @@ def _walk(repo: GitRepository, start: CommitInfo | None, commits: Sequence[Commi
     last = commits[-1] if commits else start
     if last is None:
         raise HistoryError("the branch has no commit on or before the period's end")
-    # The bundle: the period end's, loaded once.
+    # The bundle: the period end's, loaded once. Policy folders inside the repository
+    # (the config's, and --policies ones) are read from the end commit, never from the
+    # working tree.
     tree.move_to(last.sha)
     try:
         end_config = _config(root, scope)
     except ConfigError as exc:
         raise HistoryError(f"the period end's config ({last.sha[:12]}): "
                            f"{_inside(exc, root)}") from None
-    inside = [_relative(p, root) for p in end_config.policies]
+    extra = [_in_repository(p, repo.root) for p in settings.extra_policies]
+    inside = [_relative(p, root) for p in end_config.policies] + [e for e in extra if e]
     tree.add(lambda p: any(_under(p, d) for d in inside if d))
-    dirs = tuple(policy_dirs(end_config, list(settings.extra_policies)))
+    extra_dirs = [root / e if e else p for e, p in zip(extra, settings.extra_policies,
+                                                        strict=True)]
+    dirs = tuple(policy_dirs(end_config, extra_dirs))
     try:
         check_engine()
         policies = load_policy_set(list(dirs), display_root=root)
     except (PolicyLoadError, EngineMismatchError) as exc:
         raise HistoryError(_inside(exc, root)) from None
-    policy_paths = tuple(d for d in inside if d)
+    judge = _Judge(tree, policies, settings, tuple(d for d in inside if d))
 
     scans: list[CommitScan] = []
     first = None
     if start is not None:
         tree.move_to(start.sha)
-        first = _scan_commit(tree, start, policies, settings, {}, policy_paths, keep=True)
+        first = judge.scan(start, {}, None, days.start, keep=True)
+    previous = first
     for commit in commits:
         changed = tree.move_to(commit.sha)
-        scans.append(_scan_commit(tree, commit, policies, settings, changed, policy_paths))
+        scan = judge.scan(commit, changed, previous, commit.committed.date())
+        if scan.governance and previous is not None and previous.config is not None:
+            judge.gate(scan, previous)
+        scans.append(scan)
+        if scan.evaluated:
+            previous = scan
     if tree.commit != last.sha:
         tree.move_to(last.sha)
-    end = _scan_commit(tree, last, policies, settings, {}, policy_paths, keep=True,
-                       as_of=end_day)
+    end = judge.scan(last, {}, previous, days.end, keep=True, threshold=settings.fail_on)
     return Timeline(first, scans, end, end_config, policies,
                     tuple(Path(d) for d in dirs), root)
 
 
-def _scan_commit(tree: CommitTree, commit: CommitInfo, policies: PolicySet,
-                 settings: ScanSettings, changed: dict[str, str],
-                 policy_paths: tuple[str, ...], *, keep: bool = False,
-                 as_of: date | None = None) -> CommitScan:
-    from engine.cli.scan_inputs import waivers_file
-    from engine.pipeline import ScanRequest, run_scan
+class _Judge:
+    """Scans the tree the folder holds, as one commit of the history."""
 
-    root = tree.root
-    scope = settings.scope
-    try:
-        config = _config(root, scope)
-    except ConfigError as exc:
-        error = ScanError("config-error", _inside(exc, root), file=CONFIG_NAME, invalid=True)
-        return CommitScan(commit, False, "invalid", errors=(error,), changed=changed,
-                          governance=_governance_changes(changed, (), policy_paths))
-    governance = _governance_changes(changed, (waivers_path(config),), policy_paths)
-    try:
-        waivers = waivers_file(config, root)
-    except ConfigError as exc:
-        error = ScanError("config-error", _inside(exc, root), file=waivers_path(config),
-                          invalid=True)
-        return CommitScan(commit, False, "invalid", errors=(error,), changed=changed,
-                          governance=governance)
-    threshold = settings.fail_on or config.fail_on
-    request = ScanRequest(
-        snapshot=tree.snapshot(lambda p: in_scope(p, scope)), scope=scope, config=config,
-        use_checkov=settings.use_checkov,
-        fail_on=None if threshold == "none" else Severity(threshold),
-        waivers_file=waivers, as_of=as_of or commit.committed.date(),
-        cache_dir=settings.cache_dir, checkov_mode="run" if settings.use_checkov else "off",
-        keep_resources=True)
-    result = relocate(run_scan(request, policies), [root], Path("."))
+    def __init__(self, tree: CommitTree, policies: PolicySet, settings: ScanSettings,
+                 policy_paths: tuple[str, ...]) -> None:
+        self.tree = tree
+        self.policies = policies
+        self.settings = settings
+        self.policy_paths = policy_paths
+
+    def scan(self, commit: CommitInfo, changed: dict[str, str],
+             previous: CommitScan | None, day: date, *, keep: bool = False,
+             threshold: str | None = None) -> CommitScan:
+        """The tree judged on ``day`` with its own config and waivers. A config (or a
+        named waivers file) that cannot be read is an invalid commit: its tree is still
+        judged, with the last config and waivers that could be (its violations are its
+        own, not the next committer's)."""
+        from engine.cli.scan_inputs import waivers_file
+
+        root = self.tree.root
+        problem: ScanError | None = None
+        waivers: Path | bytes | None
+        try:
+            config = _config(root, self.settings.scope)
+            waivers = waivers_file(config, root)
+            waivers_bytes = waivers.read_bytes() if waivers is not None else None
+        except ConfigError as exc:
+            problem = ScanError("config-error", _inside(exc, root), file=CONFIG_NAME,
+                                invalid=True)
+            if previous is None or previous.config is None:
+                return CommitScan(commit, False, "invalid", errors=(problem,),
+                                  changed=changed, governance=self._governance(changed, ()))
+            config, waivers_bytes = previous.config, previous.waivers_bytes
+            waivers = waivers_bytes
+        governance = self._governance(changed, (waivers_path(config),))
+        result = self._run(config, waivers, threshold or config.fail_on, day)
+        errors = result.errors + ((problem,) if problem is not None else ())
+        in_force = _waivers(result, waivers_bytes, config)
+        if in_force is None:  # the file could not be read: what was in force still is
+            in_force = previous.waivers if previous is not None else ()
+        return CommitScan(
+            commit, True, "invalid" if problem is not None else result.verdict.value,
+            _seen(result), errors, changed, governance, validated_resources(result),
+            in_force, result if keep else None, config, waivers_bytes)
+
+    def gate(self, scan: CommitScan, parent: CommitScan) -> None:
+        """What the PR check saw: this tree with the first parent's config, waivers and
+        threshold (a pull request cannot relax its own gate)."""
+        assert parent.config is not None
+        result = self._run(parent.config, parent.waivers_bytes, parent.config.fail_on,
+                           scan.commit.committed.date())
+        scan.gate_seen = _seen(result)
+        scan.gate_verdict = result.verdict.value
+
+    def _run(self, config: Config, waivers_in: Path | bytes | None, threshold: str,
+             day: date) -> ScanResult:
+        """The pipeline on the tree; the waivers are the tree's file, or another commit's
+        bytes (written outside the tree for the scan)."""
+        from engine.pipeline import ScanRequest, run_scan
+
+        root = self.tree.root
+        settings = self.settings
+        with _waivers_file(waivers_in) as waivers:
+            request = ScanRequest(
+                snapshot=self.tree.snapshot(lambda p: in_scope(p, settings.scope)),
+                scope=settings.scope, config=config, use_checkov=settings.use_checkov,
+                fail_on=None if threshold == "none" else Severity(threshold),
+                waivers_file=waivers, as_of=day, cache_dir=settings.cache_dir,
+                checkov_mode="run" if settings.use_checkov else "off", keep_resources=True)
+            folders = [root] if waivers is None or waivers.is_relative_to(root) else \
+                [root, waivers.parent]
+            return relocate(run_scan(request, self.policies), folders, Path("."))
+
+    def _governance(self, changed: dict[str, str], waivers: Sequence[str]
+                    ) -> tuple[GovernanceChange, ...]:
+        return _governance_changes(changed, waivers, self.policy_paths)
+
+
+@contextlib.contextmanager
+def _waivers_file(data: Path | bytes | None) -> Iterator[Path | None]:
+    """The waivers as a file the scan can read: a path as it is; bytes written outside the
+    tree folder (a gate scan judges one tree with another commit's waivers)."""
+    if data is None or isinstance(data, Path):
+        yield data
+        return
+    with tempfile.TemporaryDirectory(prefix="gitops-compliance-waivers-") as folder:
+        path = Path(folder) / "waivers.yaml"
+        path.write_bytes(data)
+        yield path
+
+
+def _seen(result: ScanResult) -> dict[str, Seen]:
     seen: dict[str, Seen] = {}
+    copies: dict[str, int] = {}
     for finding in result.findings:
         if finding.status in (Status.FAILED, Status.WAIVED):
-            seen.setdefault(finding.fingerprint, Seen(finding, result.blocks(finding)))
-    return CommitScan(
-        commit, True, result.verdict.value, seen, result.errors, changed, governance,
-        validated_resources(result), _waivers(waivers, config), result if keep else None)
+            fingerprint = finding.fingerprint
+            copy = copies.get(fingerprint, 0)
+            copies[fingerprint] = copy + 1
+            key = fingerprint if not copy else f"{fingerprint}#{copy}"
+            seen[key] = Seen(finding, result.blocks(finding))
+    return seen
 
 
-def _waivers(path: Path | None, config: Config) -> tuple[Waiver, ...]:
-    if path is None:
+def _waivers(result: ScanResult, data: bytes | None, config: Config
+             ) -> tuple[Waiver, ...] | None:
+    """The waivers the file holds (None: it could not be read, see the scan's errors)."""
+    if data is None:
         return ()
+    if any(e.code == "waiver-error" for e in result.errors):
+        return None
     from engine.decide.waiver_file import load_waivers
 
-    return load_waivers(path, max_days=config.waiver_max_days).waivers
+    with _waivers_file(data) as path:
+        assert path is not None
+        return load_waivers(path, max_days=config.waiver_max_days).waivers
+
+
+def _in_repository(path: Path, root: Path) -> str:
+    """``path`` relative to the repository when it lies inside it ("" otherwise)."""
+    try:
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return ""
+    return relative if relative != "." else ""
 
 
 def validated_resources(result: ScanResult) -> dict[str, tuple[str, str]]:

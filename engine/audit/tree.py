@@ -10,11 +10,13 @@ oversized blobs are refused from their header.
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from engine.model import ScanError
-from engine.source.git_repo import Entry, GitRepository
+from engine.source.git_repo import UNSAFE_NAME, Entry, GitRepository
+from engine.source.paths import safe_entry, shown_entry
 from engine.source.worktree import Snapshot
 
 _SYMLINK = 0o120000
@@ -34,17 +36,32 @@ class CommitTree:
     def move_to(self, commit: str) -> dict[str, str]:
         """Hold ``commit``'s files; returns the paths that changed since the commit held
         before, each with "added", "modified" or "deleted"."""
-        new = {p: e for p, e in self.repo.commit_entries(commit).items() if self.wanted(p)}
+        new: dict[str, Entry] = {}
+        unsafe: dict[str, ScanError] = {}
+        for path, entry in self.repo.commit_entries(commit).items():
+            if not self.wanted(path):
+                continue
+            if safe_entry(path):
+                new[path] = entry
+            else:  # never written, never removed: it would be outside the folder
+                shown = shown_entry(path)
+                unsafe[shown] = ScanError("path-error", UNSAFE_NAME, shown)
         changed = {p for p, e in new.items() if self.entries.get(p) != e}
         if changed or len(new) != len(self.entries):
             # A link's own blob does not change when the file it leads to does: rewrite
             # every link (they are few) whenever anything changed.
             changed |= {p for p, e in new.items() if e.mode == _SYMLINK}
         removed = set(self.entries) - set(new)
+        self._errors = {p: e for p, e in self._errors.items()
+                        if p in new and p not in changed}
+        self._errors.update(unsafe)
         for path in removed | changed:
-            self._errors.pop(path, None)
-            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-                (self.root / path).unlink()
+            target = self.root / path
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)  # a folder of the last tree is a file of this one
+            else:
+                with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                    target.unlink()
         if changed:
             _written, problems = self.repo.materialize(new, self.root, changed.__contains__)
             self._errors.update((e.file, e) for e in problems)

@@ -61,6 +61,10 @@ def add_parser(sub: Any) -> None:
                            help="Rego policies only (the report says so)")
     quarterly.add_argument("--no-cache", action="store_true",
                            help="do not read or write the result cache")
+    quarterly.add_argument("--no-pdf", action="store_true",
+                           help="do not write report.pdf even with the pdf extra installed "
+                                "(printing a large report takes longer than walking its "
+                                "history)")
     add_sign_argument(quarterly)
     verify = commands.add_parser(
         "verify", help="check a report folder against its SHA256SUMS (and signature)",
@@ -75,3 +79,6 @@ def add_parser(sub: Any) -> None:
                         help="with --recompute: the repository (default: current directory)")
     verify.add_argument("--no-cache", action="store_true",
                         help="with --recompute: do not use the result cache")
+    verify.add_argument("--policies", action="append", default=[], metavar="DIR",
+                        help="with --recompute: the extra policy directories the report was "
+                             "made with (report quarterly --policies); repeatable")

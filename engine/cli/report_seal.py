@@ -7,6 +7,7 @@ every artifact is written. The digest it prints is what a quality system records
 from __future__ import annotations
 
 import argparse
+import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -30,10 +31,14 @@ def resolve_signer(value: str | None, environ: Mapping[str, str], err: TextIO
     """The signer of ``--sign``/``$GITOPS_COMPLIANCE_SIGN``; exit code 2 when it is
     malformed. Call it before the (long) report run, so a typo costs nothing."""
     try:
-        return signer_from(value, environ), 0
+        signer = signer_from(value, environ)
     except SignatureError as exc:
         err.write(f"gitops-compliance: error: {clean(exc)}\n")
         return None, EXIT_USAGE
+    if signer is not None and signer.kind == "ssh" and not Path(signer.key).expanduser().is_file():
+        err.write(f"gitops-compliance: error: --sign {clean(signer)}: no such key file\n")
+        return None, EXIT_USAGE
+    return signer, 0
 
 
 def seal(out_dir: Path, names: Sequence[str], signer: Signer | None, out: TextIO,
@@ -42,11 +47,15 @@ def seal(out_dir: Path, names: Sequence[str], signer: Signer | None, out: TextIO
     not be sealed (the report is then incomplete: never hand it over unsealed)."""
     try:
         digest = write_sums(out_dir, names)
-        out.write(f"{SUMS_NAME}: sha256 {digest} (record this to detect any later change)\n")
-        if signer is not None:
-            written = sign_sums(out_dir, signer)
-            out.write(f"signed: {clean(written.name)} ({clean(signer)})\n")
+        written = sign_sums(out_dir, signer) if signer is not None else None
     except SealError as exc:
-        err.write(f"gitops-compliance: error: {clean(exc)}\n")
+        # Half a seal must not verify: a folder meant to be signed is left unsealed.
+        for name in (SUMS_NAME, f"{SUMS_NAME}.sig", f"{SUMS_NAME}.asc"):
+            with contextlib.suppress(OSError):
+                (out_dir / name).unlink()
+        err.write(f"gitops-compliance: error: {clean(exc)}; the folder is not sealed\n")
         return EXIT_INCOMPLETE
+    out.write(f"{SUMS_NAME}: sha256 {digest} (record this to detect any later change)\n")
+    if written is not None:
+        out.write(f"signed: {clean(written.name)} ({clean(signer)})\n")
     return 0

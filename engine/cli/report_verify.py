@@ -54,5 +54,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         code = worst_exit_code(code, int(recompute(
             folder, out, err, repo=Path(getattr(args, "repo", ".")),
-            use_cache=not getattr(args, "no_cache", False))))
+            use_cache=not getattr(args, "no_cache", False),
+            extra_policies=tuple(Path(p) for p in getattr(args, "policies", ())))))
     return code

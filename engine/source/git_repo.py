@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from engine.limits import LIMIT_CODE, active
 from engine.model import ScanError
+from engine.source.paths import leads_inside, safe_entry, shown_entry
 from engine.source.worktree import SourceError, keep_path
 
 # git's well-known empty tree: the "before" of a repository without commits.
@@ -30,6 +31,8 @@ _LINK_PROBLEMS = {
     "loop": f"symbolic link loop (more than {_MAX_LINK_HOPS} links to follow): not "
             "followed, not scanned",
 }
+UNSAFE_NAME = ("a name git refuses to check out ('..', '.git', an absolute path) or that is "
+               "not UTF-8: not written, not scanned")
 _DIFF_OPTIONS = ("--name-status", "-z", "--find-renames", "--no-ext-diff", "--no-color",
                  "--ignore-submodules")
 
@@ -110,7 +113,8 @@ class GitRepository:
     def first_parent_log(self, tip: str, fmt: str) -> str:
         """``git log --first-parent`` of ``tip`` in ``fmt``, whatever the user's git
         configuration says about signatures, colour or decorations."""
-        return str(self._repo.git.log("--first-parent", f"--format={fmt}", "--no-color",
+        return str(self._repo.git.log("--first-parent", "-z", f"--format={fmt}",
+                                      "--encoding=UTF-8", "--no-color",
                                       "--no-show-signature", tip, "--"))
 
     def is_shallow(self) -> bool:
@@ -203,6 +207,9 @@ class GitRepository:
             entry = entries[path]
             if entry.mode == _GITLINK or not keep_path(path) or not wanted(path):
                 continue
+            if not safe_entry(path):
+                errors.append(ScanError("path-error", UNSAFE_NAME, shown_entry(path)))
+                continue
             if entry.mode == _SYMLINK:
                 kind, target = _follow_link(path, entries, self._link_text, folders)
                 if kind == "file":
@@ -225,6 +232,9 @@ class GitRepository:
         contents = self._read_blobs([sha for _, sha in pending])
         for (path, _), data in zip(pending, contents, strict=True):
             out = dest / path
+            if not leads_inside(dest, out.parent):  # a folder link on the way leads out
+                errors.append(ScanError("path-error", UNSAFE_NAME, shown_entry(path)))
+                continue
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(data)
             written.append(path)

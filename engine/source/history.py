@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 
 from engine.source.git_repo import GitRepository
 
-# One record per commit: fields separated by NUL, records by the "\x1e" git prints first.
+# One record per commit, every field ended by NUL (``-z`` ends each record with one too):
+# nothing a committer writes can hold a NUL, so a fixed count of fields splits it exactly.
 _FIELDS = ("%H", "%P", "%an", "%ae", "%at", "%cn", "%ce", "%ct", "%s")
-_FORMAT = "%x1e" + "%x00".join(_FIELDS)
+_FORMAT = "%x00".join(_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -54,33 +55,47 @@ def iso(moment: datetime) -> str:
 def first_parent_chain(repo: GitRepository, branch: str) -> list[CommitInfo]:
     """Every commit of ``branch``'s first-parent chain, oldest first."""
     text = repo.first_parent_log(repo.resolve(branch), _FORMAT)
-    commits = [_parse(record) for record in text.split("\x1e") if record.strip()]
+    fields = text.split("\x00")
+    if fields and fields[-1] == "":
+        fields.pop()  # the terminator of the last record
+    width = len(_FIELDS)
+    if len(fields) % width:
+        raise ValueError(f"git log printed {len(fields)} fields, not records of {width}")
+    commits = [_parse(fields[i:i + width]) for i in range(0, len(fields), width)]
     commits.reverse()
     return commits
 
 
-def _parse(record: str) -> CommitInfo:
-    sha, parents, an, ae, at, cn, ce, ct, subject = record.strip("\n").split("\x00", 8)
+def _parse(fields: list[str]) -> CommitInfo:
+    sha, parents, an, ae, at, cn, ce, ct, subject = (f.lstrip("\n") if i == 0 else f
+                                                     for i, f in enumerate(fields))
     return CommitInfo(sha=sha, parents=tuple(parents.split()), author=an, author_email=ae,
                       authored=datetime.fromtimestamp(int(at), UTC), committer=cn,
                       committer_email=ce, committed=datetime.fromtimestamp(int(ct), UTC),
                       subject=subject)
 
 
+def landed(chain: Sequence[CommitInfo]) -> list[datetime]:
+    """When each commit of the chain (oldest first) landed on the branch, as far as its
+    history can say: its committer date, or a parent's when that is later. A committer
+    date is whatever the committer's clock or GIT_COMMITTER_DATE said: a commit dated
+    before its parent cannot have landed before it, so it stays with the commit it
+    follows (and is flagged), rather than dropping out of every period and leaving its
+    changes to the next committer."""
+    latest: datetime | None = None
+    out = []
+    for commit in chain:
+        latest = commit.committed if latest is None else max(latest, commit.committed)
+        out.append(latest)
+    return out
+
+
 def split_by_period(chain: Sequence[CommitInfo], start: datetime, end: datetime
                     ) -> tuple[CommitInfo | None, list[CommitInfo]]:
-    """The commit the branch stood at when the period began (the last one committed before
-    ``start``; None when the branch did not exist yet) and the period's commits, oldest
-    first (committed in ``[start, end)``).
-
-    Committer dates along a first-parent chain are normally ascending; when a rebase or a
-    skewed clock breaks that, the chain's order wins: a commit belongs to the period if its
-    own date does, and the period's start state is the newest commit before the first one.
-    """
-    inside = [c for c in chain if start <= c.committed < end]
-    if inside:
-        first = chain.index(inside[0])
-        before = chain[first - 1] if first else None
-        return before, inside
-    earlier = [c for c in chain if c.committed < start]
-    return (earlier[-1] if earlier else None), []
+    """The commit the branch stood at when the period began (the last one that landed
+    before ``start``; None when the branch did not exist yet) and the period's commits,
+    oldest first (landed in ``[start, end)``, see :func:`landed`)."""
+    when = landed(chain)
+    before = [c for c, t in zip(chain, when, strict=True) if t < start]
+    inside = [c for c, t in zip(chain, when, strict=True) if start <= t < end]
+    return (before[-1] if before else None), inside

@@ -73,3 +73,23 @@ def leads_inside(root: Path, path: Path) -> bool:
     if base is None or real is None:
         return False
     return real == base or base in real.parents
+
+
+def safe_entry(path: str) -> bool:
+    """Whether a path read from a git tree may be written under a snapshot folder: git's own
+    checkout refuses the others (``..``, ``.``, empty components, ``.git``, a leading
+    ``/``), and a name that is not UTF-8 could not be named in any report."""
+    if not path or path.startswith("/"):
+        return False
+    if any(part in ("", ".", "..") or part.lower() == ".git" for part in path.split("/")):
+        return False
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, kept as surrogates by the decoder
+        return False
+    return True
+
+
+def shown_entry(path: str) -> str:
+    """A tree path as a report may print it: undecodable bytes as ``\\xNN``."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

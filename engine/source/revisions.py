@@ -282,6 +282,9 @@ def relocate(result: ScanResult, folders: Sequence[Path], root: Path) -> ScanRes
         errors=tuple(fix_error(e) for e in result.errors),
         units=tuple(fix_unit(u) for u in result.units),
         excluded=tuple((fix(p), fix(r)) for p, r in result.excluded),
+        # In diff mode the waivers file is the merge-base's, outside the scanned snapshot.
+        waivers=dataclasses.replace(result.waivers, file=fix(result.waivers.file))
+        if result.waivers is not None else None,
     )
 
 

@@ -45,12 +45,16 @@ def commit(repo: Path, when: str, message: str, files: Mapping[str, str] | None 
            authored: str | None = None) -> str:
     """Write ``files``, delete ``delete``, commit everything at ``when`` (ISO, UTC) as
     ``author`` (authored at ``authored``, default the same); returns the commit id."""
+    for name in delete:  # first: a deleted folder's name may become a file's
+        (repo / name).unlink()
+        parent = (repo / name).parent
+        while parent != repo and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
     for name, text in (files or {}).items():
         target = repo / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
-    for name in delete:
-        (repo / name).unlink()
     git(repo, "add", "-A")
     name, _, email = author.partition(" <")
     env = {"GIT_AUTHOR_DATE": authored or when, "GIT_COMMITTER_DATE": when,

@@ -9,10 +9,13 @@ Q3  c3 07-06 an admin policy (IAM-01, critical): merged red
     c6 08-03 the admin policy narrowed: IAM-01 resolved after 28 days
     c7 08-12 the validated audit log group's retention raised: change control
     (08-15 W-001 expires: the legacy bucket fails again, and is not new)
+    c7b 08-17 a runbook (no IaC): the legacy bucket fails here; W-002, approved on 08-20,
+       does not excuse it retroactively
     c8 08-20 waiver W-002 for the legacy bucket, expiring 11-10 (next quarter)
     c9 09-01 merge of feature/trainer (two commits, 08-25 and 08-28, not on the
        first-parent chain): the trainer Deployment lacks its labels (GXP-10): red
-    c10 09-15 config: an exclusion and a severity override (governance change)
+    c10 09-15 config: an exclusion and a severity override (governance change), and the
+       vendored module the exclusion hides: the gate (the parent's config) saw it: red
 Q4  c11 10-05 after the period
 """
 
@@ -101,6 +104,8 @@ def build(path: Path) -> dict[str, str]:
         "tf/iam.tf": iam("s3:GetObject", "arn:aws:s3:::trail/*")}, author=BO)
     c["c7"] = commit(repo, "2026-08-12T09:00:00Z", "raise audit log retention",
                      {"tf/logs.tf": log_group(730)}, author=ANA)
+    c["c7b"] = commit(repo, "2026-08-17T09:00:00Z", "runbook for the audit logs",
+                      {"docs/runbook.md": "# Audit logs\n"}, author=BO)
     c["c8"] = commit(repo, "2026-08-20T09:00:00Z", "renew the legacy bucket's waiver", {
         ".gitops-compliance/waivers.yaml": "version: 1\nwaivers:\n"
         + waiver("W-001", "2026-06-10", "2026-08-15", "CHG-1001")

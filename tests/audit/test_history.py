@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.source.git_repo import GitRepository
-from engine.source.history import first_parent_chain, split_by_period
+from engine.source.history import first_parent_chain, landed, split_by_period
 from tests.audit.history import commit, git, init
 
 
@@ -61,9 +61,10 @@ def test_a_period_without_commits_starts_and_ends_at_the_last_earlier_commit(
     assert start is None and inside == []
 
 
-def test_a_skewed_clock_keeps_the_chain_order(tmp_path: Path) -> None:
-    """A rebased commit dated before its parent still belongs to the period by its own
-    date, and the start is the commit just before the period's first one in the chain."""
+def test_a_commit_dated_before_its_parent_stays_where_it_landed(tmp_path: Path) -> None:
+    """A committer date is whatever the committer's clock said. A commit dated before a
+    commit it follows cannot have landed before it: it belongs to the period that commit
+    is in, so its changes are never blamed on the next committer."""
     repo = init(tmp_path / "r")
     a = commit(repo, "2026-06-20T00:00:00Z", "a", {"a.tf": "# a\n"})
     b = commit(repo, "2026-07-05T00:00:00Z", "b", {"a.tf": "# b\n"})
@@ -74,8 +75,13 @@ def test_a_skewed_clock_keeps_the_chain_order(tmp_path: Path) -> None:
         chain = first_parent_chain(gitrepo, "main")
     finally:
         gitrepo.close()
+    assert landed(chain) == [_at("2026-06-20T00:00:00"), _at("2026-07-05T00:00:00"),
+                             _at("2026-07-05T00:00:00"), _at("2026-07-09T00:00:00")]
     start, inside = split_by_period(chain, _at("2026-07-01T00:00:00"),
                                     _at("2026-10-01T00:00:00"))
     assert start is not None and start.sha == a
-    assert [x.sha for x in inside] == [b, d]
-    assert c not in {x.sha for x in inside}
+    assert [x.sha for x in inside] == [b, c, d]
+    # And Q2 ends at a: the skewed commit is not part of Q2's end tree.
+    start, inside = split_by_period(chain, _at("2026-04-01T00:00:00"),
+                                    _at("2026-07-01T00:00:00"))
+    assert start is None and [x.sha for x in inside] == [a]

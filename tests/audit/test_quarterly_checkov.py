@@ -19,7 +19,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     commits = build_story(base / "platform")
     out = base / "q3"
     run = run_cli("report", "quarterly", "--repo", str(base / "platform"), "--out", str(out),
-                  "--quarter", "2026-Q3", "--as-of", "2026-10-15")
+                  "--quarter", "2026-Q3", "--as-of", "2026-10-15", "--no-pdf")
     assert run.code == 1, run.err
     return {"c": commits, **json.loads((out / "report.json").read_text())}
 

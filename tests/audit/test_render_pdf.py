@@ -3,11 +3,13 @@ says what to install. The PDF tests skip (with the reason) when the ``pdf`` extr
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,9 +17,20 @@ from engine.audit.render_html import render_html
 from engine.audit.render_pdf import pdf_available, refusing_fetcher, render_pdf
 from tests.audit.report_sample import hostile_report, sample_report
 
-needs_weasyprint = pytest.mark.skipif(
-    not pdf_available(),
-    reason="WeasyPrint is not installed (pip install 'gitops-compliance[pdf]')")
+
+@pytest.fixture
+def weasyprint() -> None:
+    """WeasyPrint is an optional extra: skip without it on a user's machine; under CI=true
+    (where scripts/test.sh installs it) its absence fails."""
+    if pdf_available():
+        return
+    message = "WeasyPrint is not installed (pip install 'gitops-compliance[pdf]')"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (required under CI=true)")
+    pytest.skip(message)
+
+
+needs_weasyprint = pytest.mark.usefixtures("weasyprint")
 
 
 def inflated(pdf: bytes) -> bytes:
@@ -60,11 +73,21 @@ def test_every_url_is_refused(tmp_path: Path) -> None:
                                "https://evil.example/b.png"]
 
 
-@pytest.mark.slow  # ~25 s: WeasyPrint lays out ~70 cells of long unbreakable payload
+def _first_rows(node: Any) -> Any:
+    """The report with every list cut to its first item: each section keeps one hostile
+    row (laying out the whole hostile report takes WeasyPrint ~25 s)."""
+    if isinstance(node, dict):
+        return {k: _first_rows(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_first_rows(v) for v in node[:1]]
+    return node
+
+
 @needs_weasyprint
 def test_pdf_of_hostile_text_renders() -> None:
     fetcher = refusing_fetcher()
-    assert render_pdf(render_html(hostile_report()), fetcher=fetcher).startswith(b"%PDF-")
+    page = render_html(_first_rows(hostile_report()))
+    assert render_pdf(page, fetcher=fetcher).startswith(b"%PDF-")
     assert fetcher.refused == []  # the payload's <img src=x> is text, not an image
 
 

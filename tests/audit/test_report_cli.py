@@ -18,7 +18,7 @@ BAD_NS = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ops\n"
 
 def _quarterly(repo: Path, out: Path, *extra: str) -> tuple[int, str, str, dict | None]:
     run = run_cli("report", "quarterly", "--repo", str(repo), "--out", str(out),
-                  "--no-checkov", *extra)
+                  "--no-checkov", "--no-pdf", *extra)
     report_file = out / "report.json"
     data = json.loads(report_file.read_text()) if report_file.exists() else None
     return run.code, run.out, run.err, data
@@ -101,8 +101,10 @@ def test_invalid_config_in_history_is_recorded_and_at_the_end_is_exit_2(
                                        "--as-of", "2026-10-02")
     assert data is not None, err
     rows = {c["commit"]: c for c in data["commits"]}
-    assert rows[broken]["evaluated"] is False and rows[broken]["verdict"] == "invalid"
-    assert rows[broken]["gate"] == "red" and rows[fixed]["evaluated"] is True
+    # Its tree is still judged (with the last config that could be read), so whatever it
+    # brought is its own; the commit itself is invalid, and its gate was red.
+    assert rows[broken]["evaluated"] is True and rows[broken]["verdict"] == "invalid"
+    assert rows[broken]["gate"] == "red" and rows[fixed]["verdict"] != "invalid"
     assert broken in {r["commit"] for r in data["red_merges"]}
     [error] = [e for e in data["errors"]["historical"] if e["code"] == "config-error"]
     assert "fail_onn" in error["message"] and error["first_commit"] == broken

@@ -394,6 +394,17 @@ def test_a_pull_request_cannot_relax_its_own_gate(
     assert f"{change[0]}: {change[1]} {path}" in text.out
 
 
+def test_the_merge_bases_waivers_file_is_named_as_the_repository_names_it(
+        tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    repo = feature_branch(root, {".gitops-compliance/waivers.yaml": WAIVERS, **BASE_FILES})
+    commit(repo, {"k8s/app.yaml": SECRET}, "a secret")
+    run = run_cli("scan", str(root), "--diff", "main", "--no-checkov", "-o", "json")
+    assert run.json()["waivers"]["file"] == ".gitops-compliance/waivers.yaml"
+    text = run_cli("scan", str(root), "--diff", "main", "--no-checkov")
+    assert "gitops-compliance-" not in text.out  # never the private snapshot folder
+
+
 def test_governance_changes_take_effect_once_merged(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     repo = governed_repo(root, {".gitops-compliance.yaml":
