@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.audit.history import commit, git, init, tags
+from tests.audit.story import TRAINER
 from tests.conftest import run_cli
 
 CONFIG = {".gitops-compliance.yaml": "fail_on: high\n"}
@@ -31,22 +32,7 @@ def waivers(wid: str, approved: str, expires: str, path: str = "tf/legacy.tf") -
             f"    expires: {expires}\n")
 
 
-DEPLOYMENT = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: trainer
-  namespace: ml
-spec:
-  selector:
-    matchLabels: {app: trainer}
-  template:
-    metadata:
-      labels: {app: trainer}
-    spec:
-      containers:
-        - name: trainer
-          image: registry.example.com/trainer:1.0
-"""
+DEPLOYMENT = TRAINER  # an unlabelled Deployment (GXP-10 fails on it)
 
 
 def quarterly(repo: Path, *extra: str, out: str = "out") -> tuple[int, str, dict[str, Any]]:
