@@ -70,6 +70,14 @@ class GitRepository:
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise SourceError(f"{root}: not a git repository") from None
         self.root = root
+        try:
+            object_format = str(self._repo.git.rev_parse("--show-object-format")).strip()
+        except git.GitCommandError:
+            object_format = "sha1"  # a git too old to say has only SHA-1
+        if object_format != "sha1":
+            self._repo.close()
+            raise SourceError(f"{root}: a {object_format} repository: only SHA-1 "
+                              "repositories can be read (GitPython's object database)")
 
     # -- revisions ---------------------------------------------------------------------
 

@@ -146,3 +146,15 @@ def test_error_text_from_the_repository_is_escaped(tmp_path: Path) -> None:
     assert code == 2
     assert "\x1b" not in err and "\x07" not in err
     assert "evil.rego" in err
+
+
+def test_a_sha256_repository_is_refused_clearly(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "--object-format=sha256", "-b", "main")
+    commit(repo, "2026-07-05T09:00:00Z", "initial", {"tf/main.tf": BUCKET})
+    code, _out, err, report = _quarterly(repo, tmp_path / "out")
+    assert (code, report) == (2, None)
+    assert "a sha256 repository: only SHA-1 repositories can be read" in err
+    scan = run_cli("scan", str(repo), "--ref", "HEAD", "--no-checkov")
+    assert scan.code == 2 and "a sha256 repository" in scan.err
