@@ -265,7 +265,11 @@ def relocate(result: ScanResult, folders: Sequence[Path], root: Path) -> ScanRes
         return text
 
     def fix_finding(f: Finding) -> Finding:
-        return dataclasses.replace(f, file=fix(f.file), message=fix(f.message))
+        # Most findings name no snapshot path: keep the object (a scan holds thousands).
+        file, message = fix(f.file), fix(f.message)
+        if file == f.file and message == f.message:
+            return f
+        return dataclasses.replace(f, file=file, message=message)
 
     def fix_error(e: ScanError) -> ScanError:
         return dataclasses.replace(e, file=fix(e.file), message=fix(e.message),
