@@ -19,7 +19,6 @@ from engine.audit.period import Period
 from engine.audit.register import register
 from engine.audit.timeline import CommitScan, Timeline
 from engine.model import Finding, ScanResult, Status
-from engine.source.history import CommitInfo
 
 SCHEMA = "gitops-compliance/quarterly-report"
 SCHEMA_VERSION = 1
@@ -310,7 +309,3 @@ def _historical_errors(commits: Sequence[CommitScan]) -> list[dict[str, Any]]:
                 row["last_commit"] = scan.commit.sha
                 row["commits"] += 1
     return list(grouped.values())
-
-
-def cite_of(commit: CommitInfo) -> dict[str, str]:
-    return commit.cite()

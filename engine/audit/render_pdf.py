@@ -45,11 +45,6 @@ def pdf_available() -> bool:
     return not isinstance(_weasyprint(), BaseException)
 
 
-def weasyprint_version() -> str | None:
-    module = _weasyprint()
-    return None if isinstance(module, BaseException) else str(module.__version__)
-
-
 def _unavailable(reason: BaseException) -> NoReturn:
     raise PdfUnavailable(f"{INSTALL_HINT} ({type(reason).__name__}: {reason})") from reason
 

@@ -88,7 +88,3 @@ class CommitTree:
                              and (self.root / p).is_file()))
         errors = tuple(e for p, e in sorted(self._errors.items()) if in_scope(p))
         return Snapshot(self.root, files, self.commit, errors)
-
-    def blob(self, path: str) -> str | None:
-        entry = self.entries.get(path)
-        return entry.hexsha if entry is not None else None

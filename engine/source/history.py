@@ -35,10 +35,6 @@ class CommitInfo:
     subject: str
 
     @property
-    def first_parent(self) -> str | None:
-        return self.parents[0] if self.parents else None
-
-    @property
     def is_merge(self) -> bool:
         return len(self.parents) > 1
 
