@@ -19,6 +19,7 @@ from engine.audit.period import Period
 from engine.audit.register import register
 from engine.audit.timeline import CommitScan, Timeline
 from engine.model import Finding, ScanResult, Status
+from engine.source.paths import relative_inside
 
 SCHEMA = "gitops-compliance/quarterly-report"
 SCHEMA_VERSION = 1
@@ -143,7 +144,7 @@ def _scope(scope: ReportScope, timeline: Timeline, result: ScanResult,
                           "policies": result.policy_count,
                           "from_commit": end.commit.sha,
                           "sources": [_source(d, timeline.root) for d in timeline.policy_dirs]},
-        "config_file": _relative(config.source, timeline.root) if config.source else None,
+        "config_file": relative_inside(config.source, timeline.root) if config.source else None,
         "waivers_file": result.waivers.file if result.waivers is not None else None,
         "fail_on": scope.fail_on or config.fail_on,
         "fail_on_option": scope.fail_on,  # --fail-on as given (None: the config's)
@@ -162,14 +163,8 @@ def _source(folder: Path, root: Path) -> str:
     try:
         return "builtin:" + folder.resolve().relative_to(policies_dir().resolve()).as_posix()
     except ValueError:
-        return _relative(folder, root) or folder.name
+        return relative_inside(folder, root) or folder.name
 
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return ""
 
 
 def _exclusions(timeline: Timeline, result: ScanResult) -> list[dict[str, Any]]:

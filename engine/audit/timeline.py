@@ -26,11 +26,14 @@ from engine.config import Config, ConfigError, find_config, load_config
 from engine.model import Finding, GovernanceChange, ScanError, ScanResult, Severity, Status
 from engine.source.git_repo import GitRepository
 from engine.source.history import CommitInfo
+from engine.source.paths import relative_inside
 from engine.source.revisions import (
     CONFIG_NAME,
     GOVERNANCE_DIR,
     in_scope,
+    is_governing,
     relocate,
+    under,
     waivers_path,
 )
 from engine.source.worktree import keep_path
@@ -133,7 +136,7 @@ def _walk(repo: GitRepository, start: CommitInfo | None, commits: Sequence[Commi
     scope = settings.scope
 
     def wanted(path: str) -> bool:
-        return keep_path(path) and (in_scope(path, scope) or _governing(path))
+        return keep_path(path) and (in_scope(path, scope) or is_governing(path))
 
     tree = CommitTree(repo, root, wanted)
     last = commits[-1] if commits else start
@@ -148,9 +151,12 @@ def _walk(repo: GitRepository, start: CommitInfo | None, commits: Sequence[Commi
     except ConfigError as exc:
         raise HistoryError(f"the period end's config ({last.sha[:12]}): "
                            f"{_inside(exc, root)}") from None
-    extra = [_in_repository(p, repo.root) for p in settings.extra_policies]
-    inside = [_relative(p, root) for p in end_config.policies] + [e for e in extra if e]
-    tree.add(lambda p: any(_under(p, d) for d in inside if d))
+    # A --policies folder inside the repository (never the whole repository) is read from
+    # the end commit; one outside it, as given.
+    extra = [r if r != "." else "" for r in (relative_inside(p, repo.root)
+                                              for p in settings.extra_policies)]
+    inside = [relative_inside(p, root) for p in end_config.policies] + [e for e in extra if e]
+    tree.add(lambda p: any(under(p, d) for d in inside if d))
     extra_dirs = [root / e if e else p for e, p in zip(extra, settings.extra_policies,
                                                         strict=True)]
     dirs = tuple(policy_dirs(end_config, extra_dirs))
@@ -219,7 +225,7 @@ class _Judge:
         governance = self._governance(changed, (waivers_path(config),))
         result = self._run(config, waivers, threshold or config.fail_on, day)
         errors = result.errors + ((problem,) if problem is not None else ())
-        in_force = _waivers(result, waivers_bytes, config)
+        in_force = _waivers(result, waivers, config)
         if in_force is None:  # the file could not be read: what was in force still is
             in_force = previous.waivers if previous is not None else ()
         return CommitScan(
@@ -286,9 +292,10 @@ def _seen(result: ScanResult) -> dict[str, Seen]:
     return seen
 
 
-def _waivers(result: ScanResult, data: bytes | None, config: Config
+def _waivers(result: ScanResult, data: Path | bytes | None, config: Config
              ) -> tuple[Waiver, ...] | None:
-    """The waivers the file holds (None: it could not be read, see the scan's errors)."""
+    """The waivers the file holds (None: it could not be read, see the scan's errors).
+    The tree's file is read where it is; another commit's bytes from a private copy."""
     if data is None:
         return ()
     if any(e.code == "waiver-error" for e in result.errors):
@@ -299,14 +306,6 @@ def _waivers(result: ScanResult, data: bytes | None, config: Config
         assert path is not None
         return load_waivers(path, max_days=config.waiver_max_days).waivers
 
-
-def _in_repository(path: Path, root: Path) -> str:
-    """``path`` relative to the repository when it lies inside it ("" otherwise)."""
-    try:
-        relative = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return ""
-    return relative if relative != "." else ""
 
 
 def validated_resources(result: ScanResult) -> dict[str, tuple[str, str]]:
@@ -362,9 +361,9 @@ def _governance_changes(changed: dict[str, str], waivers: Sequence[str],
     for path, status in sorted(changed.items()):
         if PurePosixPath(path).name == CONFIG_NAME:
             kind = "config"
-        elif path in waivers or _under(path, GOVERNANCE_DIR):
+        elif path in waivers or under(path, GOVERNANCE_DIR):
             kind = "waivers"
-        elif any(_under(path, d) for d in policy_paths):
+        elif any(under(path, d) for d in policy_paths):
             kind = "policies"
         else:
             continue
@@ -381,18 +380,5 @@ def _inside(exc: Exception, root: Path) -> str:
     return text
 
 
-def _governing(path: str) -> bool:
-    return PurePosixPath(path).name == CONFIG_NAME or _under(path, GOVERNANCE_DIR)
 
-
-def _under(path: str, folder: str) -> bool:
-    folder = folder.strip("/")
-    return folder in ("", ".") or path == folder or path.startswith(folder + "/")
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return ""
 

@@ -13,11 +13,28 @@ REPORT_COMMANDS = {
 }
 
 
-def add_parser(sub: Any) -> None:
-    # Both modules import only argparse-level things at the top (seal, signature: stdlib).
-    from engine.cli.report_seal import add_sign_argument
-    from engine.cli.report_verify import add_arguments
+def add_verify_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", metavar="DIR", help="the report folder (holding SHA256SUMS)")
+    parser.add_argument("--allowed-signers", metavar="FILE", default=None,
+                        help="an ssh allowed_signers file: who may have signed "
+                             "SHA256SUMS.sig (without it the signature is only checked to "
+                             "be intact)")
+    parser.add_argument("--require-signature", action="store_true",
+                        help="fail when the folder is not signed (an ssh signature then "
+                             "needs --allowed-signers)")
 
+
+def add_sign_argument(parser: argparse.ArgumentParser) -> None:
+    from engine.audit.signature import SIGN_ENV  # the standard library only: cheap
+
+    parser.add_argument(
+        "--sign", metavar="SIGNER", default=None,
+        help="sign SHA256SUMS offline: ssh:PATH_TO_PRIVATE_KEY (ssh-keygen -Y sign, writes "
+             f"SHA256SUMS.sig) or gpg:KEY_ID (writes SHA256SUMS.asc); 'none' to not sign "
+             f"(default: ${SIGN_ENV}, else not signed)")
+
+
+def add_parser(sub: Any) -> None:
     report: argparse.ArgumentParser = sub.add_parser(
         "report", help="the quarterly compliance report, and its verification",
         description="Audit reports built from a repository's history (docs/quarterly-report"
@@ -71,7 +88,7 @@ def add_parser(sub: Any) -> None:
         description="Check every artifact of a report folder against SHA256SUMS and its "
                     "signature; with --recompute, rebuild the report from the repository and "
                     "compare. Exit codes: 0 verified, 1 altered evidence, 2 usage error.")
-    add_arguments(verify)
+    add_verify_arguments(verify)
     verify.add_argument("--recompute", action="store_true",
                         help="rebuild report.json from the repository's history and compare "
                              "(the only check an editor with write access cannot defeat)")

@@ -1,29 +1,21 @@
 """Sealing the folder ``report quarterly`` wrote: ``--sign`` and the lines it prints.
 
-The ``report`` command calls :func:`add_sign_argument` on its parser and :func:`seal` once
-every artifact is written. The digest it prints is what a quality system records.
+``report quarterly`` resolves ``--sign`` (engine/cli/report_args.py) with
+:func:`resolve_signer` before its run and calls :func:`seal` once every artifact is
+written. The digest it prints is what a quality system records.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from engine.audit.seal import SUMS_NAME, SealError, sign_sums, write_sums
-from engine.audit.signature import SIGN_ENV, SignatureError, Signer, signer_from
+from engine.audit.signature import SignatureError, Signer, signer_from
 from engine.model import EXIT_INCOMPLETE, EXIT_USAGE
 from engine.report.text import clean
-
-
-def add_sign_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--sign", metavar="SIGNER", default=None,
-        help="sign SHA256SUMS offline: ssh:PATH_TO_PRIVATE_KEY (ssh-keygen -Y sign, writes "
-             f"SHA256SUMS.sig) or gpg:KEY_ID (writes SHA256SUMS.asc); 'none' to not sign "
-             f"(default: ${SIGN_ENV}, else not signed)")
 
 
 def resolve_signer(value: str | None, environ: Mapping[str, str], err: TextIO

@@ -17,17 +17,6 @@ from engine.model import EXIT_USAGE, worst_exit_code
 from engine.report.text import clean
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dir", metavar="DIR", help="the report folder (holding SHA256SUMS)")
-    parser.add_argument("--allowed-signers", metavar="FILE", default=None,
-                        help="an ssh allowed_signers file: who may have signed "
-                             "SHA256SUMS.sig (without it the signature is only checked to "
-                             "be intact)")
-    parser.add_argument("--require-signature", action="store_true",
-                        help="fail when the folder is not signed (an ssh signature then "
-                             "needs --allowed-signers)")
-
-
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     folder = Path(args.dir)
     allowed = Path(args.allowed_signers) if args.allowed_signers else None

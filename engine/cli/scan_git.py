@@ -26,6 +26,7 @@ from engine.cli.scan import (
 )
 from engine.config import Config, ConfigError, find_config, load_config
 from engine.model import EXIT_USAGE, ScanResult
+from engine.source.paths import relative_inside
 from engine.source.worktree import SourceError, find_root
 
 
@@ -67,7 +68,7 @@ def _scan(args: argparse.Namespace, mode: str, root: Path, scope: tuple[str, ...
         # Rego policy dirs, and conftest-style policy and data dirs, as the merge-base has them
         governing_dirs = (*config.policies, *config.conftest.policies, *config.conftest.data)
         revisions.add_governance(
-            [_relative(p, governance) for p in governing_dirs if _relative(p, governance)]
+            [r for r in (relative_inside(p, governance) for p in governing_dirs) if r]
             + [p for p in extra if p is not None])
         policy_extra = [governance / p if p is not None else Path(raw)
                         for p, raw in zip(extra, args.policies, strict=True)]
@@ -110,7 +111,7 @@ def _scan(args: argparse.Namespace, mode: str, root: Path, scope: tuple[str, ...
         governance_paths = {
             "config": [explicit] if explicit is not None else [],
             "waivers": [waivers_path(config)],
-            "policies": [p for p in (*[_relative(d, governance) for d in governing_dirs],
+            "policies": [p for p in (*[relative_inside(d, governance) for d in governing_dirs],
                                      *extra) if p],
         }
         result = dataclasses.replace(
@@ -160,9 +161,3 @@ def _inside(raw: str, root: Path) -> str | None:
         return path.relative_to(root).as_posix()
     return None
 
-
-def _relative(path: Path, folder: Path) -> str:
-    try:
-        return path.resolve().relative_to(folder.resolve()).as_posix()
-    except ValueError:
-        return ""

@@ -238,9 +238,12 @@ class GitRepository:
                                       {path for path, _ in pending} | set(written))
         pending = self._within_size_limit(pending, errors)
         contents = self._read_blobs([sha for _, sha in pending])
+        inside: dict[Path, bool] = {}  # each folder resolved once, not once per file
         for (path, _), data in zip(pending, contents, strict=True):
             out = dest / path
-            if not leads_inside(dest, out.parent):  # a folder link on the way leads out
+            if out.parent not in inside:
+                inside[out.parent] = leads_inside(dest, out.parent)
+            if not inside[out.parent]:  # a folder link on the way leads out
                 errors.append(ScanError("path-error", UNSAFE_NAME, shown_entry(path)))
                 continue
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -63,8 +63,7 @@ def first_parent_chain(repo: GitRepository, branch: str) -> list[CommitInfo]:
 
 
 def _parse(fields: list[str]) -> CommitInfo:
-    sha, parents, an, ae, at, cn, ce, ct, subject = (f.lstrip("\n") if i == 0 else f
-                                                     for i, f in enumerate(fields))
+    sha, parents, an, ae, at, cn, ce, ct, subject = fields
     return CommitInfo(sha=sha, parents=tuple(parents.split()), author=an, author_email=ae,
                       authored=datetime.fromtimestamp(int(at), UTC), committer=cn,
                       committer_email=ce, committed=datetime.fromtimestamp(int(ct), UTC),

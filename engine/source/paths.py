@@ -93,3 +93,11 @@ def safe_entry(path: str) -> bool:
 def shown_entry(path: str) -> str:
     """A tree path as a report may print it: undecodable bytes as ``\\xNN``."""
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def relative_inside(path: Path, folder: Path) -> str:
+    """``path`` relative to ``folder`` (POSIX, links followed), "" when it is outside it."""
+    try:
+        return path.resolve().relative_to(folder.resolve()).as_posix()
+    except ValueError:
+        return ""

@@ -121,7 +121,7 @@ class RevisionScan:
         """Write the governing folders (policy dirs, relative to the repository) into the
         snapshot they are read from."""
         wanted = [f.strip("/") for f in folders]
-        self.governance.write(lambda p: any(_under(p, f) for f in wanted))
+        self.governance.write(lambda p: any(under(p, f) for f in wanted))
 
     def governance_changes(self, paths: Mapping[str, Sequence[str]]) -> tuple[
             GovernanceChange, ...]:
@@ -140,10 +140,10 @@ class RevisionScan:
 
 def in_scope(name: str, scope: Sequence[str]) -> bool:
     """Same rule as discovery: "" is everything, else the path or a folder above it."""
-    return any(s in ("", ".") or _under(name, s) for s in scope)
+    return any(s in ("", ".") or under(name, s) for s in scope)
 
 
-def _under(path: str, folder: str) -> bool:
+def under(path: str, folder: str) -> bool:
     folder = folder.strip("/")
     return folder in ("", ".") or path == folder or path.startswith(folder + "/")
 
@@ -153,14 +153,14 @@ def _governance_kind(change: Change, paths: Mapping[str, Sequence[str]]) -> str 
         if PurePosixPath(path).name == CONFIG_NAME:
             return "config"
         for kind, entries in paths.items():
-            if any(_under(path, e) for e in entries):
+            if any(under(path, e) for e in entries):
                 return kind
     return None
 
 
-def _is_governing(path: str) -> bool:
+def is_governing(path: str) -> bool:
     """Files read before the config is known: every config file and the governance folder."""
-    return PurePosixPath(path).name == CONFIG_NAME or _under(path, GOVERNANCE_DIR)
+    return PurePosixPath(path).name == CONFIG_NAME or under(path, GOVERNANCE_DIR)
 
 
 @contextlib.contextmanager
@@ -181,7 +181,7 @@ def _prepare(repo: GitRepository, folder: Path, mode: str, revision: str | None,
     head = repo.head()
 
     def wanted(path: str) -> bool:
-        return in_scope(path, scope) or _is_governing(path)
+        return in_scope(path, scope) or is_governing(path)
 
     if mode == "staged":
         entries, conflicted = repo.index_entries()
@@ -205,14 +205,14 @@ def _prepare(repo: GitRepository, folder: Path, mode: str, revision: str | None,
             raise SourceError("HEAD has no commit yet")
         scanned = _commit_revision(repo, head, folder / "head", scope)
         baseline = _commit_revision(repo, base, folder / "base", scope)
-        baseline.write(_is_governing)
+        baseline.write(is_governing)
         scan = RevisionScan(mode, scope, scanned, baseline, baseline,
                             repo.commit_changes(base, head), base)
     else:
         raise SourceError(f"unknown source mode {mode!r}")
     changed = scan.changed or frozenset()
     for entry in scope:
-        if entry and not any(_under(p, entry) for p in (*scanned.entries, *changed)):
+        if entry and not any(under(p, entry) for p in (*scanned.entries, *changed)):
             where = {"staged": "the index", "ref": "that commit", "diff": "HEAD"}[mode]
             raise SourceError(f"{entry}: no such path in {where}")
     scanned.write(wanted)
@@ -241,7 +241,7 @@ def _worktree_revision(repo: GitRepository, entries: Mapping[str, Entry], root: 
     # A scope entry may be a file whose unit is its whole folder: look one level up too.
     folders = [*scope, *(PurePosixPath(s).parent.as_posix() for s in scope if s in entries)]
     folders = [f if f != "." else "" for f in folders]
-    stray = [p for p in repo.untracked() if in_scope(p, folders) or _is_governing(p)]
+    stray = [p for p in repo.untracked() if in_scope(p, folders) or is_governing(p)]
     if not differs and not stray:
         return _Revision(repo, entries, repo.root, commit, lambda _p: True, in_place=True)
     return _Revision(repo, entries, root, commit, lambda p: p not in differs)

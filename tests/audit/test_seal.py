@@ -27,7 +27,7 @@ from engine.audit.seal import (
     write_sums,
 )
 from engine.audit.signature import SignatureError
-from engine.cli import report_seal, report_verify
+from engine.cli import report_args, report_seal, report_verify
 from tests.conftest import CliRun
 
 ARTIFACTS = {
@@ -52,7 +52,7 @@ def sealed(folder: Path, files: dict[str, str] | None = None) -> str:
 
 def verify_cli(*argv: str) -> CliRun:
     parser = argparse.ArgumentParser(prog="gitops-compliance report verify")
-    report_verify.add_arguments(parser)
+    report_args.add_verify_arguments(parser)
     out, err = io.StringIO(), io.StringIO()
     code = report_verify.run(parser.parse_args(list(argv)), out, err)
     return CliRun(code, out.getvalue(), err.getvalue())
@@ -295,7 +295,7 @@ def test_the_flag_wins_over_the_environment_and_none_turns_signing_off() -> None
     assert signer_from(None, {"GITOPS_COMPLIANCE_SIGN": "none"}) is None
     assert signer_from(None, {}) is None
     parser = argparse.ArgumentParser()
-    report_seal.add_sign_argument(parser)
+    report_args.add_sign_argument(parser)
     assert parser.parse_args(["--sign", "ssh:/k"]).sign == "ssh:/k"
     err = io.StringIO()
     assert report_seal.resolve_signer("ssh", {}, err) == (None, 2)

@@ -179,7 +179,10 @@ def test_help_and_version_do_not_import_heavy_engines() -> None:
         "assert main(['--version'], stdout=io.StringIO()) == 0\n"
         "assert main(['--help'], stdout=io.StringIO()) == 0\n"
         "assert main(['scan', '--help'], stdout=io.StringIO()) == 0\n"
-        "heavy = [m for m in ('checkov', 'regorus', 'git', 'hcl2', 'jinja2') if m in sys.modules]\n"
+        "assert main(['report', 'quarterly', '--help'], stdout=io.StringIO()) == 0\n"
+        "assert main(['report', 'verify', '--help'], stdout=io.StringIO()) == 0\n"
+        "heavy = [m for m in ('checkov', 'regorus', 'git', 'hcl2', 'jinja2', 'rich')\n"
+        "         if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
